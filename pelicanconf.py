@@ -1,0 +1,72 @@
+"""Shared Pelican settings: every site of the group starts from these.
+
+Per-site values (PATH, OUTPUT_PATH, SITENAME, SITEURL, GOVSITE…) are derived
+from content/<site>/site.yaml by workflow/sitesettings.py; nothing here is
+copied per site. Markdown is rendered by workflow/render.py (the same code the
+rule set uses), through the govsite_reader plugin.
+"""
+
+AUTHOR = ""
+SITENAME = ""
+SITEURL = ""
+TIMEZONE = "Asia/Shanghai"
+DEFAULT_LANG = "zh-CN"
+LOCALE = ("C",)
+DEFAULT_DATE_FORMAT = "%Y-%m-%d"
+
+THEME = "themes/govsite"
+THEME_STATIC_DIR = "theme"
+PLUGIN_PATHS = ["plugins"]
+PLUGINS = ["govsite_reader", "publish_gate", "site_columns", "pelican.plugins.sitemap"]
+
+# Items live in content/<site>/<column>/; the column is the Pelican category.
+USE_FOLDER_AS_CATEGORY = True
+PAGE_PATHS = []
+STATIC_PATHS = []          # attachments are published by the gate, only for published items
+SLUGIFY_SOURCE = "basename"
+READERS = {"html": None, "htm": None, "rst": None}
+SUMMARY_MAX_LENGTH = None
+
+ARTICLE_URL = "{category}/{slug}.html"
+ARTICLE_SAVE_AS = "{category}/{slug}.html"
+CATEGORY_URL = "{slug}/"
+CATEGORY_SAVE_AS = "{slug}/index.html"
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/index_{number}.html", "{base_name}/index_{number}.html"),
+)
+DEFAULT_PAGINATION = 15
+PAGINATED_TEMPLATES = {"category": None}
+
+# Editor ids are not public pages; topics get their own pages from the portal's site.yaml.
+AUTHOR_SAVE_AS = AUTHORS_SAVE_AS = ""
+TAG_SAVE_AS = TAGS_SAVE_AS = ""
+CATEGORIES_SAVE_AS = ARCHIVES_SAVE_AS = ""
+DRAFT_SAVE_AS = DRAFT_PAGE_SAVE_AS = ""
+DIRECT_TEMPLATES = ["index", "search", "notfound", "sitemap_html", "directory"]
+SEARCH_SAVE_AS = "search.html"
+NOTFOUND_SAVE_AS = "404.html"
+SITEMAP_HTML_SAVE_AS = "sitemap.html"
+DIRECTORY_SAVE_AS = "sites.html"
+
+# Feeds: one per site and one per column (Atom).
+FEED_DOMAIN = None          # set per site to its https:// domain
+FEED_ATOM = "feeds/all.atom.xml"
+CATEGORY_FEED_ATOM = "feeds/{slug}.atom.xml"
+FEED_ALL_ATOM = None
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+FEED_MAX_ITEMS = 50
+
+SITEMAP = {
+    "format": "xml",
+    "exclude": [r"^404\.html$", r"^search\.html$", r"index_\d+\.html$"],
+}
+
+DELETE_OUTPUT_DIRECTORY = False   # the build writes into a fresh staging folder
+CACHE_CONTENT = False
+LOAD_CONTENT_CACHE = False
+RELATIVE_URLS = False
+
+GOVSITE_URL_MODE = "preview"      # SITEURL = /<site-id>, so `govsite serve` can host the group

@@ -1,0 +1,60 @@
+"""`govsite`: the command line of editors, reviewers and operators.
+
+Each command is a module in workflow/commands/ with `register(subparsers)`;
+its handler returns the exit code: 0 fine, 1 something refused or failed,
+2 usage or configuration error.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from pathlib import Path
+
+from .findings import ConfigError
+
+COMMANDS = ["check", "approve", "build", "serve"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        print(f"govsite: 参数错误：{message}（用 -h 查看用法）", file=sys.stderr)
+        sys.exit(2)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="govsite", description="政府网站群发布流水线")
+    parser.add_argument("--root", type=Path, default=None,
+                        help="站群仓库根目录（默认：当前目录向上查找 content/）")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name in COMMANDS:
+        importlib.import_module(f"workflow.commands.{name.replace('-', '_')}").register(sub)
+    return parser
+
+
+def find_root(start: Path) -> Path:
+    for p in [start, *start.parents]:
+        if (p / "content").is_dir() and (p / "pelicanconf.py").is_file():
+            return p
+    return start
+
+
+def main(argv=None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    args.root = (args.root or find_root(Path(os.getcwd()))).resolve()
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print("配置错误，未执行任何写入：", file=sys.stderr)
+        for f in exc.findings:
+            print("  " + f.format(), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""`govsite approve FILE --key KEY --as REVIEWER [--level LEVEL]`: sign an item."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .. import approval, dates, items, policy
+from ..findings import ERROR
+from ..rules import Checker
+from ..rules.approvals import valid_approvals
+from ..sites import load_group
+
+
+def register(sub):
+    p = sub.add_parser("approve", help="审核人用自己的 SSH 密钥签署一条信息")
+    p.add_argument("file", type=Path)
+    p.add_argument("--key", required=True, type=Path, help="审核人的 SSH 私钥")
+    p.add_argument("--as", required=True, dest="reviewer", help="审核人标识（与 keys/allowed_signers 一致）")
+    p.add_argument("--level", help="审核级别（默认：本信息尚缺的下一级）")
+    p.set_defaults(func=run)
+
+
+def fail(message: str, code: int = 1) -> int:
+    print(f"govsite approve: {message}", file=sys.stderr)
+    return code
+
+
+def run(args) -> int:
+    group = load_group(args.root)
+    if not args.file.is_file():
+        return fail(f"找不到文件 {args.file}", 2)
+    if not args.key.is_file():
+        return fail(f"找不到私钥 {args.key}", 2)
+    checker = Checker(group)
+    item = checker.load(args.file)
+    site = checker.site(item)
+    findings = checker.check(item)
+    blocking = [f for f in findings if f.severity == ERROR and not f.rule.startswith("approval.")]
+    if item.meta is None or site is None or blocking:
+        print("该信息还有以下问题，须先由编辑修改，才能审核：", file=sys.stderr)
+        for f in blocking or findings:
+            print("  " + f.format(), file=sys.stderr)
+        return 1
+    valid = valid_approvals(item, checker)
+    required = site.required_levels(item.column)
+    level = args.level or next((lv for lv in required if lv not in valid), None)
+    if level is None:
+        print(f"{item.relpath}：所需审核级别（{'、'.join(required)}）均已有有效签名，无需再审。")
+        return 0
+    if level in valid:
+        return fail(f"“{level}”已由 {valid[level]} 签署，无需重复审核")
+    problems = policy.approval_problems(site, item.fields.get("author"), level, args.reviewer, valid)
+    if problems:
+        return fail("；".join(f"{m}（{fix}）" for _, m, fix in problems))
+    at = approval.format_time(dates.now())
+    canonical = approval.canonical_bytes(item)
+    data = approval.payload(canonical, level, args.reviewer, at)
+    try:
+        signature = approval.sign(data, args.key)
+    except approval.SignerError as exc:
+        return fail(f"签名失败：{exc}")
+    verdict = approval.verify(data, signature, args.reviewer, dates.parse_datetime(at), checker.signers)
+    if not verdict.ok:
+        return fail(f"签名无法通过验证，未写入：{verdict.reason}。"
+                    f"请确认 keys/allowed_signers 中登记的 {args.reviewer} 的公钥与 --key 对应")
+    # Keep the approvals that still count; drop those voided by later edits.
+    kept = [e for e in (item.meta.get("approvals") or [])
+            if isinstance(e, dict) and valid.get(e.get("level")) == e.get("by")]
+    dropped = len(item.meta.get("approvals") or []) - len(kept)
+    for e in kept:
+        e["at"] = approval.format_time(dates.parse_datetime(e["at"]))
+    entries = kept + [{"level": level, "by": args.reviewer, "at": at, "signature": signature}]
+    text = approval.replace_block(item, "approvals", approval.approvals_block(entries))
+    item.path.write_bytes(text.encode("utf-8"))
+    print(f"{item.relpath}：{args.reviewer} 已签署“{level}”。" +
+          (f"（移除了 {dropped} 个已失效的签名）" if dropped else ""))
+    still = [lv for lv in required if lv not in valid and lv != level]
+    if still:
+        print(f"尚缺：{'、'.join(still)}")
+    return 0

@@ -1,0 +1,37 @@
+"""`govsite build [--site ID]... [--output DIR] [--strict] [--production]`."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .. import dates
+from ..build import BuildError, build
+
+
+def register(sub):
+    p = sub.add_parser("build", help="构建站群（每个网站一个目录）")
+    p.add_argument("--site", action="append", dest="sites", metavar="ID", help="只构建这些网站")
+    p.add_argument("--output", type=Path, help="输出目录（默认 output/）")
+    p.add_argument("--strict", action="store_true", help="有任何信息被拒绝发布时以 1 退出")
+    p.add_argument("--production", action="store_true",
+                   help="生产构建：使用 publishconf.py 和各网站的真实域名")
+    p.add_argument("--as-of", help="按此时刻判断定时发布（YYYY-MM-DD[ HH:MM]，默认现在）")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    as_of = None
+    if args.as_of:
+        try:
+            as_of = dates.parse_datetime(args.as_of)
+        except ValueError:
+            print(f"govsite build: --as-of “{args.as_of}”不是日期，应为 YYYY-MM-DD 或 YYYY-MM-DD HH:MM",
+                  file=sys.stderr)
+            return 2
+    try:
+        result = build(args.root, args.sites, args.output,
+                       "production" if args.production else "preview", as_of)
+    except BuildError as exc:
+        print(f"构建失败，原有输出未改动：{exc}", file=sys.stderr)
+        return 1
+    return 1 if args.strict and result.refused else 0

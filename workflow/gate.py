@@ -1,0 +1,75 @@
+"""The publishing gate: per item, publish or refuse, with the reasons.
+
+Used by `govsite check`, by `govsite build` (for its report) and by the Pelican
+plugins (to drop refused items), so all three decide alike. Decisions are
+cached by path and content hash.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import dates
+from .findings import Finding, has_errors
+from .items import Item, find_items
+from .policy import State
+from .rules import Checker
+from .rules.approvals import valid_approvals
+from .sites import Group, load_group
+
+
+@dataclass
+class Decision:
+    item: Item
+    state: State
+    findings: list[Finding] = field(default_factory=list)
+    approvals: dict[str, str] = field(default_factory=dict)   # level -> reviewer id
+
+    @property
+    def published(self) -> bool:
+        return self.state == State.PUBLISHED
+
+
+class Gate:
+    def __init__(self, group: Group, as_of: dt.datetime | None = None):
+        self.group = group
+        self.as_of = as_of or dates.now()
+        self.checker = Checker(group, self.as_of.date())
+        self._cache: dict[tuple[str, str], Decision] = {}
+
+    def decide(self, path: Path) -> Decision:
+        item = self.checker.load(path)
+        key = (item.relpath, item.sha256)
+        decision = self._cache.get(key)
+        if decision is None:
+            decision = self._cache[key] = self._decide(item)
+        return decision
+
+    def _decide(self, item: Item) -> Decision:
+        findings = self.checker.check(item)
+        if has_errors(findings) or item.meta is None:
+            return Decision(item, State.REFUSED, findings)
+        approvals = valid_approvals(item, self.checker)
+        if item.fields["date"] > self.as_of:
+            return Decision(item, State.SCHEDULED, findings, approvals)
+        return Decision(item, State.PUBLISHED, findings, approvals)
+
+    def decide_all(self, paths=None) -> list[Decision]:
+        return [self.decide(p) for p in find_items(self.group, paths)]
+
+
+_GATES: dict[tuple, Gate] = {}
+
+
+def gate_for(root: Path, as_of: dt.datetime | None = None) -> Gate:
+    """One gate per repository and moment, shared by the build and the plugins."""
+    key = (str(Path(root).resolve()), as_of.isoformat() if as_of else None)
+    if key not in _GATES:
+        _GATES[key] = Gate(load_group(Path(root)), as_of)
+    return _GATES[key]
+
+
+def register(gate: Gate, root: Path, as_of: dt.datetime | None) -> None:
+    """Share a gate the build already made with the plugins of the same process."""
+    _GATES[(str(Path(root).resolve()), as_of.isoformat() if as_of else None)] = gate

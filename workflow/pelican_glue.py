@@ -1,0 +1,43 @@
+"""What the Pelican plugins share: the gate of the running build, and the
+metadata an item hands to the theme. Plugins stay thin adapters over this."""
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+from pathlib import Path
+
+from . import dates
+from .gate import Decision, Gate, gate_for
+
+
+def gate_of(settings) -> Gate:
+    as_of = settings.get("GOVSITE_AS_OF")
+    return gate_for(Path(settings["GOVSITE_ROOT"]), dates.parse_datetime(as_of) if as_of else None)
+
+
+def decision_of(content) -> Decision:
+    return gate_of(content.settings).decide(Path(content.source_path))
+
+
+def metadata_for(decision: Decision, site) -> dict:
+    """Pelican metadata of an item; `govsite` carries everything the theme shows."""
+    item = decision.item
+    f = item.fields
+    approvals = [{"level": lv, "by": by, "name": site.reviewer_name(by)}
+                 for lv in site.review_levels for l2, by in decision.approvals.items() if l2 == lv]
+    return {
+        "title": f.get("title") or item.slug,
+        "date": f.get("date") or dt.datetime(1970, 1, 1, tzinfo=dates.TZ),
+        "slug": item.slug,
+        "summary": escape(f.get("summary", "")),
+        **({"modified": f["modified"]} if "modified" in f else {}),
+        "govsite": {
+            **f,
+            "state": decision.state.value,
+            "path": item.relpath,
+            "column": item.column,
+            "author_name": site.editor_name(f.get("author", "")),
+            "approvals": approvals,
+            "warnings": [x.to_dict() for x in decision.findings],
+        },
+    }

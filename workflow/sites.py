@@ -1,0 +1,254 @@
+"""The site registry: content/<site-id>/site.yaml, one file per site of the group."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import yamlio
+from .findings import ERROR, ConfigError, Finding
+from .schema import Context, Field, validate
+
+SITE_TYPES = {"portal": "门户网站", "district": "县区政府", "department": "市直部门"}
+
+# 第十四条: the four families of columns, and the column types in each.
+FAMILIES = {
+    "概况": ("概况信息", ["概况"]),
+    "动态信息": ("动态信息", ["要闻", "动态", "通知公告", "政策文件", "人事任免", "政府采购", "专题"]),
+    "政府服务": ("政务服务", ["办事指南"]),
+    "互动": ("互动交流", ["信件", "在线访谈", "调查"]),
+}
+COLUMN_TYPES = {t: fam for fam, (_, types) in FAMILIES.items() for t in types}
+
+_HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+_TEXT = dict(kind="text", required=True)
+
+COLUMN_SCHEMA = {
+    "name": Field("栏目名称", example="政务要闻", **_TEXT),
+    "type": Field("栏目类型", kind="choice", required=True, choices=tuple(COLUMN_TYPES), example="要闻"),
+    "summary": Field("栏目说明"),
+}
+
+REVIEWER_SCHEMA = {
+    "name": Field("审核人姓名", example="周杰", **_TEXT),
+    "levels": Field("可审核的级别", kind="list", required=True, item=Field("级别"), example="[终审]"),
+    "handle": Field("代码托管平台账号", example="@zhoujie"),
+}
+
+REVIEW_SCHEMA = {
+    "levels": Field("审核级别（按先后顺序）", kind="list", required=True, item=Field("级别"),
+                    example="[初审, 终审]"),
+    "required": Field("默认需要的审核级别", kind="list", required=True, item=Field("级别"),
+                      example="[终审]"),
+    "columns": Field("栏目单独要求的审核级别", kind="mapping",
+                     keys=Field("栏目标识", kind="id"),
+                     values=Field("审核级别", kind="list", item=Field("级别")),
+                     example="{zcwj: [初审, 终审]}"),
+}
+
+SITE_SCHEMA = {
+    "name": Field("网站名称", example="南宁市人民政府门户网站", **_TEXT),
+    "short_name": Field("网站简称", example="南宁市政府"),
+    "type": Field("网站类型", kind="choice", required=True, choices=tuple(SITE_TYPES), example="district"),
+    "parent": Field("上级网站标识", kind="id", example="portal"),
+    "domain": Field("域名", example="www.example.gov.cn", **_TEXT),
+    "sponsor": Field("主办单位", example="南宁市人民政府办公厅", **_TEXT),
+    "organizer": Field("承办单位", example="南宁市大数据发展局", **_TEXT),
+    "site_code": Field("网站标识码", example="4501000000", **_TEXT),
+    "icp": Field("ICP备案号", example="桂ICP备00000000号", **_TEXT),
+    "police_record": Field("公安机关备案号", example="桂公网安备45010000000000号", **_TEXT),
+    "contact": Field("联系方式", kind="mapping", required=True, example="{address: …, phone: …, email: …}",
+                     fields={
+                         "address": Field("地址", example="南宁市……", **_TEXT),
+                         "phone": Field("电话", example="0771-5550100", **_TEXT),
+                         "email": Field("电子邮箱", example="web@example.gov.cn", **_TEXT),
+                         "postcode": Field("邮编"),
+                     }),
+    "columns": Field("栏目", kind="mapping", required=True, keys=Field("栏目标识", kind="id"),
+                     values=Field("栏目", kind="mapping", fields=COLUMN_SCHEMA),
+                     example="{yaowen: {name: 政务要闻, type: 要闻}}"),
+    "editors": Field("编辑（发布人）", kind="mapping", keys=Field("编辑标识", kind="id"),
+                     values=Field("姓名"), example="{wei.lan: 韦兰}"),
+    "reviewers": Field("审核人", kind="mapping", required=True, keys=Field("审核人标识", kind="id"),
+                       values=Field("审核人", kind="mapping", fields=REVIEWER_SCHEMA),
+                       example="{zhou.jie: {name: 周杰, levels: [终审]}}"),
+    "review": Field("审核制度", kind="mapping", required=True, fields=REVIEW_SCHEMA,
+                    example="{levels: [初审, 终审], required: [终审]}"),
+}
+
+
+@dataclass
+class Column:
+    id: str
+    name: str
+    type: str
+    summary: str = ""
+
+    @property
+    def family(self) -> str:
+        return COLUMN_TYPES[self.type]
+
+
+@dataclass
+class Site:
+    id: str
+    dir: Path
+    path: str            # repository-relative path of site.yaml
+    data: dict
+    columns: dict[str, Column] = field(default_factory=dict)
+
+    def __getattr__(self, name):  # site.name, site.domain, … straight from site.yaml
+        data = self.__dict__.get("data", {})
+        if name in SITE_SCHEMA:
+            return data.get(name)
+        raise AttributeError(name)
+
+    @property
+    def type_label(self) -> str:
+        return SITE_TYPES[self.data["type"]]
+
+    @property
+    def is_portal(self) -> bool:
+        return self.data["type"] == "portal"
+
+    @property
+    def review_levels(self) -> list[str]:
+        return self.data["review"]["levels"]
+
+    def required_levels(self, column: str) -> list[str]:
+        """Levels an item of `column` needs, in review order."""
+        review = self.data["review"]
+        wanted = review.get("columns", {}).get(column, review["required"])
+        return [lv for lv in self.review_levels if lv in wanted]
+
+    def holders(self, level: str) -> list[str]:
+        return [rid for rid, r in self.data["reviewers"].items() if level in r["levels"]]
+
+    def reviewer_name(self, rid: str) -> str:
+        reviewer = self.data["reviewers"].get(rid)
+        return reviewer["name"] if reviewer else rid
+
+    def editor_name(self, eid: str) -> str:
+        return (self.data.get("editors") or {}).get(eid, eid)
+
+
+@dataclass
+class Group:
+    root: Path                       # repository root
+    content: Path                    # content/
+    sites: dict[str, Site]           # portal first
+
+    @property
+    def portal(self) -> Site:
+        return next(s for s in self.sites.values() if s.is_portal)
+
+    def site_of(self, path: Path) -> Site | None:
+        try:
+            rel = Path(path).resolve().relative_to(self.content.resolve())
+        except ValueError:
+            return None
+        return self.sites.get(rel.parts[0]) if rel.parts else None
+
+
+def load_site(site_dir: Path, root: Path) -> tuple[Site | None, list[Finding]]:
+    path = site_dir / "site.yaml"
+    rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    loaded = yamlio.load_path(path)
+    if loaded.error:
+        return None, [Finding("site.yaml", ERROR, rel, loaded.error_line, loaded.error,
+                              None, "修正 site.yaml 的格式（缩进、冒号、引号）")]
+    ctx = Context(rel, "site", loaded.lines, warn_unknown=False)
+    if not isinstance(loaded.data, dict):
+        ctx.add("site.type", ERROR, "site.yaml", "site.yaml 的内容应为键值映射（字段: 值）",
+                "参照其他网站的 site.yaml 书写")
+        return None, ctx.findings
+    if not re.match(r"^[a-z0-9][a-z0-9-]*$", site_dir.name):
+        ctx.add("site.id", ERROR, "site.yaml", f"网站目录名“{site_dir.name}”不是合法的网站标识",
+                "目录名只用小写英文字母、数字和横线，例如 qingxiu")
+    data = validate(loaded.data, SITE_SCHEMA, ctx)
+    _check_site(data, ctx)
+    if ctx.findings and any(f.severity == ERROR for f in ctx.findings):
+        return None, ctx.findings
+    columns = {cid: Column(cid, c["name"], c["type"], c.get("summary", ""))
+               for cid, c in data["columns"].items()}
+    return Site(site_dir.name, site_dir, rel, data, columns), ctx.findings
+
+
+def _check_site(data: dict, ctx: Context) -> None:
+    domain = data.get("domain")
+    if domain and not _HOST_RE.match(domain):
+        ctx.add("site.type", ERROR, "domain", f"域名“{domain}”不合法",
+                "只写主机名，不带 http:// 和路径，例如 `domain: www.example.gov.cn`")
+    review = data.get("review")
+    if not review:
+        return
+    levels = review.get("levels", [])
+    for lv in review.get("required", []):
+        if lv not in levels:
+            ctx.add("site.review", ERROR, "review.required", f"默认审核级别“{lv}”不在 review.levels 中",
+                    f"把“{lv}”加入 review.levels，或改为 {levels}")
+    for cid, lvs in (review.get("columns") or {}).items():
+        if cid not in (data.get("columns") or {}):
+            ctx.add("site.review", ERROR, f"review.columns.{cid}", f"栏目“{cid}”不在 columns 中",
+                    "检查栏目标识拼写")
+        for lv in lvs:
+            if lv not in levels:
+                ctx.add("site.review", ERROR, f"review.columns.{cid}",
+                        f"审核级别“{lv}”不在 review.levels 中", f"可用级别：{levels}")
+    for rid, reviewer in (data.get("reviewers") or {}).items():
+        for lv in reviewer.get("levels", []):
+            if lv not in levels:
+                ctx.add("site.review", ERROR, f"reviewers.{rid}.levels",
+                        f"审核人 {rid} 的级别“{lv}”不在 review.levels 中", f"可用级别：{levels}")
+    for lv in levels:
+        if not any(lv in r.get("levels", []) for r in (data.get("reviewers") or {}).values()):
+            ctx.add("site.review", ERROR, "reviewers", f"没有审核人持有“{lv}”级别",
+                    f"在 reviewers 中为某位审核人加入 levels: [{lv}]")
+
+
+def load_group(root: Path, only: list[str] | None = None) -> Group:
+    """Load and validate every site.yaml; raise ConfigError listing all problems."""
+    root = Path(root).resolve()
+    content = root / "content"
+    findings: list[Finding] = []
+    sites: dict[str, Site] = {}
+    dirs = sorted(p for p in content.iterdir() if (p / "site.yaml").is_file()) if content.is_dir() else []
+    if not dirs:
+        findings.append(Finding("site.none", ERROR, "content", None, "content/ 下没有任何 site.yaml",
+                                None, "每个网站建一个目录 content/<网站标识>/site.yaml"))
+    for site_dir in dirs:
+        site, errs = load_site(site_dir, root)
+        findings.extend(e for e in errs if e.severity == ERROR)
+        if site:
+            sites[site.id] = site
+    portals = [s for s in sites.values() if s.is_portal]
+    if sites and len(portals) != 1:
+        findings.append(Finding("site.portal", ERROR, "content", None,
+                                f"站群中应有且只有一个门户网站（type: portal），现有 {len(portals)} 个",
+                                "type", "把门户网站的 type 设为 portal，其余设为 district 或 department"))
+    domains: dict[str, str] = {}
+    for site in sites.values():
+        parent = site.data.get("parent")
+        if not site.is_portal and not parent:
+            findings.append(Finding("site.missing", ERROR, site.path, None, "下级网站缺少 parent（上级网站）",
+                                    "parent", "填写 `parent: portal`"))
+        elif parent and parent not in sites:
+            findings.append(Finding("site.parent", ERROR, site.path, None,
+                                    f"上级网站“{parent}”不存在", "parent",
+                                    f"可用的网站标识：{', '.join(sites)}"))
+        if site.domain in domains:
+            findings.append(Finding("site.domain", ERROR, site.path, None,
+                                    f"域名 {site.domain} 与网站 {domains[site.domain]} 重复", "domain",
+                                    "每个网站使用自己的域名"))
+        domains[site.domain] = site.id
+    if only:
+        for sid in only:
+            if sid not in sites:
+                findings.append(Finding("site.unknown", ERROR, "content", None, f"没有标识为“{sid}”的网站",
+                                        None, f"可用的网站标识：{', '.join(sites)}"))
+    if findings:
+        raise ConfigError(findings)
+    order = {"portal": 0, "district": 1, "department": 2}
+    ordered = dict(sorted(sites.items(), key=lambda kv: (order[kv[1].data["type"]], kv[0])))
+    return Group(root, content, ordered)

@@ -1,0 +1,56 @@
+"""Safe YAML loading that remembers the line of every top-level key."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import yaml
+
+
+@dataclass
+class Loaded:
+    data: object
+    lines: dict[str, int] = field(default_factory=dict)  # key -> 1-based line
+    error: str | None = None       # Chinese description of a parse failure
+    error_line: int | None = None  # 1-based line of the failure
+
+
+def load(text: str, first_line: int = 1) -> Loaded:
+    """Parse YAML text with the safe loader; never raises.
+
+    `first_line` is the file line on which `text` starts, so that reported
+    lines are lines of the file, not of the snippet.
+    """
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + first_line if mark else None
+        problem = exc.problem or exc.context or "无法解析"
+        if isinstance(exc, yaml.constructor.ConstructorError) and "tag" in str(problem):
+            msg = f"使用了不允许的 YAML 标签（{problem.strip()}）"
+        else:
+            msg = f"YAML 格式错误：{problem.strip()}"
+        return Loaded(None, {}, msg, line)
+    except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
+        return Loaded(None, {}, f"YAML 格式错误：{exc}", None)
+    finally:
+        loader.dispose()
+    lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            lines[str(key_node.value)] = key_node.start_mark.line + first_line
+    return Loaded(data, lines)
+
+
+def load_path(path) -> Loaded:
+    try:
+        raw = open(path, "rb").read()
+    except OSError as exc:
+        return Loaded(None, {}, f"无法读取文件：{exc.strerror}", None)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return Loaded(None, {}, f"文件不是 UTF-8 编码（第 {exc.start} 字节）", None)
+    return load(text)
