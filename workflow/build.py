@@ -14,8 +14,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import dates
-from .findings import Finding
+from . import dates, links, manifest, search
+from .findings import ConfigError, Finding
 from .gate import Decision, Gate, register
 from .policy import State
 from .sites import Group, load_group
@@ -40,6 +40,7 @@ class BuildResult:
     output: Path
     sites: list[SiteResult] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
+    pages: dict[str, list[Finding]] = field(default_factory=dict)   # page -> link findings
     seconds: float = 0.0
 
     @property
@@ -51,6 +52,9 @@ def build(root: Path, only: list[str] | None = None, output: Path | None = None,
           mode: str = "preview", as_of: dt.datetime | None = None, echo=print) -> BuildResult:
     started = time.monotonic()
     group = load_group(root, only)                      # ConfigError: nothing written
+    theme = [f for f in links.check_theme(group) if f.severity == "error"]
+    if theme:
+        raise ConfigError(theme)
     output = Path(output or group.root / "output").resolve()
     as_of = as_of or dates.now().replace(microsecond=0)
     gate = Gate(group, as_of)
@@ -61,13 +65,20 @@ def build(root: Path, only: list[str] | None = None, output: Path | None = None,
     staging = output / ".staging"
     shutil.rmtree(staging, ignore_errors=True)
     result = BuildResult(output, decisions=decisions)
+    info = build_info(group, mode, as_of)
     try:
         for site in selected:
             result.sites.append(build_site(site, group, staging / site.id, mode, as_of, decisions, echo))
+            search.index_site(staging / site.id)
+        pages = links.check_built(staging, group, [s.id for s in selected])
+        for site in selected:
+            manifest.write_manifest(staging / site.id, site,
+                                    [d for d in decisions if d.item.site_id == site.id], info)
         swap_in(staging, output, [s.id for s in selected])
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    write_report(output / "report.json", group, decisions, mode, as_of)
+    result.pages = pages
+    write_report(output / "report.json", group, decisions, mode, as_of, pages)
     result.seconds = time.monotonic() - started
     pages = sum(s.pages for s in result.sites)
     echo(f"完成：{len(result.sites)} 个网站，{pages} 个页面，用时 {result.seconds:.1f} 秒；"
@@ -143,7 +154,18 @@ def item_url(group: Group, decision: Decision, mode: str) -> str | None:
     return f"{site_url(site, mode)}/{item.column}/{item.slug}.html"
 
 
-def write_report(path: Path, group: Group, decisions: list[Decision], mode: str, as_of) -> None:
+def build_info(group: Group, mode: str, as_of) -> dict:
+    """Which commit, when and how: recorded in every manifest and the report."""
+    import subprocess
+
+    proc = subprocess.run(["git", "-C", str(group.root), "rev-parse", "HEAD"], capture_output=True, text=True)
+    commit = proc.stdout.strip() if proc.returncode == 0 else None
+    return {"commit": commit, "built_at": dates.now().isoformat(timespec="seconds"),
+            "as_of": as_of.isoformat(), "mode": mode}
+
+
+def write_report(path: Path, group: Group, decisions: list[Decision], mode: str, as_of,
+                 pages: dict | None = None) -> None:
     entries = [{
         "site": d.item.site_id,
         "path": d.item.relpath,
@@ -152,7 +174,8 @@ def write_report(path: Path, group: Group, decisions: list[Decision], mode: str,
         "findings": [f.to_dict() for f in d.findings],
     } for d in decisions]
     report = {"generated": dates.now().isoformat(timespec="seconds"), "as_of": as_of.isoformat(),
-              "mode": mode, "items": entries}
+              "mode": mode, "items": entries,
+              "pages": {page: [f.to_dict() for f in fs] for page, fs in (pages or {}).items()}}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -9,12 +9,18 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import pkgutil
 import sys
 from pathlib import Path
 
 from .findings import ConfigError
 
-COMMANDS = ["check", "approve", "build", "serve"]
+from . import commands
+
+# Every module of workflow/commands/ is a command; this order is the help order.
+FIRST = ["new", "check", "approve", "build", "serve"]
+COMMANDS = sorted((m.name for m in pkgutil.iter_modules(commands.__path__)),
+                  key=lambda n: (FIRST.index(n) if n in FIRST else len(FIRST), n))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,7 +36,7 @@ def make_parser() -> argparse.ArgumentParser:
                         help="站群仓库根目录（默认：当前目录向上查找 content/）")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMANDS:
-        importlib.import_module(f"workflow.commands.{name.replace('-', '_')}").register(sub)
+        importlib.import_module(f"workflow.commands.{name}").register(sub)
     return parser
 
 

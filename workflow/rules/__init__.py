@@ -1,25 +1,30 @@
 """The rule set: one place, three callers (pre-commit, `govsite check`, the build).
 
-Each rule is a function `rule(item, ctx) -> iterable of Finding`, run in the
-order of RULES. Rules after `fields` may rely on `item.fields` (the validated,
-converted front matter); they are skipped for an item whose front matter could
-not be read at all.
+Each rule is a function `rule(item, ctx) -> iterable of Finding`. Every module
+of this package lists its rules in `RULES` and its place in `ORDER` (lower runs
+first); adding a module adds its rules. Rules after `basics.fields` may rely on
+`item.fields` (the validated, converted front matter); no rule runs for an item
+whose front matter could not be read at all.
 """
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from functools import cached_property
 from pathlib import Path
 
 from .. import approval, dates, items
 from ..findings import ERROR, ConfigError, Finding
-from . import approvals, basics
+from . import basics
 
-RULES = [
-    basics.location,
-    basics.fields,
-    basics.confidentiality,
-    approvals.check,
-]
+
+def _discover() -> list:
+    modules = [importlib.import_module(f"{__name__}.{m.name}") for m in pkgutil.iter_modules(__path__)]
+    modules.sort(key=lambda m: (getattr(m, "ORDER", 50), m.__name__))
+    return [rule for m in modules for rule in getattr(m, "RULES", [])]
+
+
+RULES = _discover()
 
 
 class Checker:

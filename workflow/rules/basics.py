@@ -55,3 +55,7 @@ def confidentiality(item, ctx):
         yield Finding("confidentiality.pending", ERROR, item.relpath, item.line_of("confidentiality"),
                       "保密审查尚未完成（pending），未经保密审查的信息不得上网", "confidentiality",
                       "保密审查通过后改为 `confidentiality: passed`，再请审核人重新审核签名")
+
+
+ORDER = 0
+RULES = [location, fields, confidentiality]
