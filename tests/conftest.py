@@ -1,0 +1,40 @@
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.repo import PROJECT, Repo, make_keys
+
+
+@pytest.fixture(scope="session")
+def keys(tmp_path_factory) -> dict:
+    """Reviewer keys generated with ssh-keygen for this test run."""
+    return make_keys(tmp_path_factory.mktemp("keys"))
+
+
+@pytest.fixture
+def repo(tmp_path, keys) -> Repo:
+    """An empty group repository (theme, plugins, settings, allowed_signers)."""
+    return Repo(tmp_path / "repo", keys)
+
+
+@pytest.fixture
+def group(repo) -> Repo:
+    """A small group: a portal and a district site, no items yet."""
+    repo.site("portal")
+    repo.site("district", name="测试市某某区人民政府", type_="district", parent="portal",
+              domain="district.test-city.gov.cn",
+              columns={"yaowen": {"name": "区县要闻", "type": "要闻"}},
+              reviewers={"qu.shen": {"name": "区审核人", "levels": ["终审"]}},
+              review={"levels": ["终审"], "required": ["终审"]})
+    return repo
+
+
+@pytest.fixture(scope="session")
+def demo_output(tmp_path_factory) -> Path:
+    """The demo group of this repository, built once per test run (preview mode)."""
+    from workflow.build import build
+
+    out = tmp_path_factory.mktemp("demo") / "output"
+    build(PROJECT, output=out, echo=lambda *_: None)
+    return out

@@ -1,0 +1,134 @@
+"""Real fixture repositories: a small site group in a temporary folder, with
+reviewer keys made by ssh-keygen at test time."""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from workflow import approval, cli
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+REVIEWERS = ["chu.shen", "zhong.shen", "qu.shen", "stranger"]   # stranger: not in allowed_signers
+
+
+def make_keys(folder: Path) -> dict[str, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    keys = {}
+    for rid in REVIEWERS + ["editor.a"]:
+        key = folder / rid
+        if not key.exists():
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", rid, "-f", str(key)],
+                           check=True)
+        keys[rid] = key
+    return keys
+
+
+def site_yaml(name="测试市人民政府门户网站", type_="portal", domain="www.test-city.gov.cn", parent=None,
+              columns=None, reviewers=None, review=None, **extra) -> dict:
+    data = {
+        "name": name, "type": type_, "domain": domain,
+        "sponsor": "测试市人民政府办公室", "organizer": "测试市大数据发展局",
+        "site_code": "0000000000（示例）", "icp": "测ICP备00000000号（示例）",
+        "police_record": "测公网安备00000000000000号（示例）",
+        "contact": {"address": "测试市示例路1号", "phone": "0000-5550000", "email": "web@test-city.gov.cn"},
+        "columns": columns or {
+            "yaowen": {"name": "政务要闻", "type": "要闻"},
+            "tzgg": {"name": "通知公告", "type": "通知公告"},
+            "zcwj": {"name": "政策文件", "type": "政策文件"},
+        },
+        "editors": {"editor.a": "编辑甲"},
+        "reviewers": reviewers or {
+            "chu.shen": {"name": "初审人", "levels": ["初审"]},
+            "zhong.shen": {"name": "终审人", "levels": ["终审"]},
+            "qu.shen": {"name": "区审核人", "levels": ["初审", "终审"]},
+        },
+        "review": review or {"levels": ["初审", "终审"], "required": ["终审"],
+                             "columns": {"zcwj": ["初审", "终审"]}},
+    }
+    if parent:
+        data["parent"] = parent
+    data.update(extra)
+    return data
+
+
+class Repo:
+    """A site group in a temporary folder, built and checked with the real code."""
+
+    def __init__(self, root: Path, keys: dict[str, Path]):
+        self.root = root
+        self.keys = keys
+        root.mkdir(parents=True, exist_ok=True)
+        for name in ("pelicanconf.py", "publishconf.py"):
+            shutil.copy(PROJECT / name, root / name)
+        for name in ("themes", "plugins"):
+            shutil.copytree(PROJECT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+        (root / "content").mkdir(exist_ok=True)
+        self.write_signers([r for r in REVIEWERS if r != "stranger"])
+
+    def write_signers(self, rids, namespace=approval.NAMESPACE):
+        lines = []
+        for rid in rids:
+            kind, b64 = Path(f"{self.keys[rid]}.pub").read_text().split()[:2]
+            lines.append(f'{rid} namespaces="{namespace}" {kind} {b64}')
+        (self.root / "keys").mkdir(exist_ok=True)
+        (self.root / "keys" / "allowed_signers").write_text("\n".join(lines) + "\n")
+
+    def site(self, sid="portal", **kw) -> Path:
+        folder = self.root / "content" / sid
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "site.yaml").write_text(yaml.safe_dump(site_yaml(**kw), allow_unicode=True,
+                                                         sort_keys=False), encoding="utf-8")
+        return folder / "site.yaml"
+
+    def item(self, site="portal", column="yaowen", slug="ceshi-xinxi", body="这是正文内容。\n",
+             **fields) -> Path:
+        meta = {"title": "测试信息标题", "date": "2026-11-20 09:30", "source": "测试市人民政府办公室",
+                "author": "editor.a", "confidentiality": "passed"}
+        if column == "zcwj":
+            meta.update({"index_no": "000/2026-001", "issuer": "测试市人民政府", "written": "2026-11-18",
+                         "subject": "综合政务", "validity": "有效"})
+        meta.update(fields)
+        meta = {k: v for k, v in meta.items() if v is not None}
+        path = self.root / "content" / site / column / f"{slug}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n" + body
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def govsite(self, *args) -> tuple[int, str, str]:
+        """Run the real CLI in-process: (exit code, stdout, stderr)."""
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = cli.main(["--root", str(self.root), *map(str, args)])
+            except SystemExit as exc:
+                code = exc.code
+        return code, out.getvalue(), err.getvalue()
+
+    def approve(self, path: Path, reviewer: str, level: str | None = None, key: str | None = None):
+        args = ["approve", path, "--key", self.keys[key or reviewer], "--as", reviewer]
+        if level:
+            args += ["--level", level]
+        return self.govsite(*args)
+
+    def check_json(self, *paths) -> list[dict]:
+        code, out, err = self.govsite("check", "--json", *paths)
+        assert code in (0, 1), err
+        return json.loads(out)
+
+    def build(self, *args) -> tuple[int, str, str]:
+        return self.govsite("build", "--output", self.root / "output", *args)
+
+    @property
+    def output(self) -> Path:
+        return self.root / "output"
+
+    def report(self) -> dict:
+        return json.loads((self.output / "report.json").read_text(encoding="utf-8"))
