@@ -6,7 +6,6 @@ copied per site. Markdown is rendered by workflow/render.py (the same code the
 rule set uses), through the govsite_reader plugin.
 """
 
-AUTHOR = ""
 SITENAME = ""
 SITEURL = ""
 TIMEZONE = "Asia/Shanghai"

@@ -21,7 +21,8 @@ def repo(tmp_path, keys) -> Repo:
 @pytest.fixture
 def group(repo) -> Repo:
     """A small group: a portal and a district site, no items yet."""
-    repo.site("portal")
+    repo.site("portal", reviewers={"chu.shen": {"name": "初审人", "levels": ["初审"]},
+                                   "zhong.shen": {"name": "终审人", "levels": ["终审"]}})
     repo.site("district", name="测试市某某区人民政府", type_="district", parent="portal",
               domain="district.test-city.gov.cn",
               columns={"yaowen": {"name": "区县要闻", "type": "要闻"}},

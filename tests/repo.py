@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from workflow import approval, cli
+from workflow import approval, cli, dates, items
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -132,3 +132,19 @@ class Repo:
 
     def report(self) -> dict:
         return json.loads((self.output / "report.json").read_text(encoding="utf-8"))
+
+
+def forge_approval(path: Path, root: Path, key: Path, level: str, by: str, at: str = "2026-11-21T10:00:00+08:00",
+                   namespace: str = approval.NAMESPACE, append: bool = True) -> None:
+    """Write an approval signed by `key` without `govsite approve`'s checks —
+    what a careless or hostile hand could put in a file."""
+    item = items.load(path, root)
+    data = approval.payload(approval.canonical_bytes(item), level, by, at)
+    proc = subprocess.run(["ssh-keygen", "-Y", "sign", "-q", "-f", str(key), "-n", namespace],
+                          input=data, capture_output=True, check=True)
+    entries = []
+    if append:
+        for e in (item.meta or {}).get("approvals") or []:
+            entries.append({**e, "at": approval.format_time(dates.parse_datetime(e["at"]))})
+    entries.append({"level": level, "by": by, "at": at, "signature": proc.stdout.decode()})
+    path.write_text(approval.replace_block(item, "approvals", approval.approvals_block(entries)), encoding="utf-8")

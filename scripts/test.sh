@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Fresh machine -> the whole test suite (command (b) of README).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/system-deps.sh
+bash scripts/bootstrap.sh
+exec .venv/bin/python -m pytest -q "$@"
