@@ -23,8 +23,8 @@ def metadata_for(decision: Decision, site) -> dict:
     """Pelican metadata of an item; `govsite` carries everything the theme shows."""
     item = decision.item
     f = item.fields
-    approvals = [{"level": lv, "by": by, "name": site.reviewer_name(by)}
-                 for lv in site.review_levels for l2, by in decision.approvals.items() if l2 == lv]
+    approvals = [{"level": lv, "by": decision.approvals[lv], "name": site.reviewer_name(decision.approvals[lv])}
+                 for lv in site.review_levels if lv in decision.approvals]
     return {
         "title": f.get("title") or item.slug,
         "date": f.get("date") or dt.datetime(1970, 1, 1, tzinfo=dates.TZ),
