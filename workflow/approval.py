@@ -149,7 +149,8 @@ def _verify(data, signature, by, at, signers) -> Verdict:
     try:
         key = check_signature(data, signature, NAMESPACE)
     except InvalidSignature as exc:
-        return Verdict(False, "approval.invalid", f"签名与当前内容不符或格式错误（{exc}）")
+        detail = f"（{exc}）" if str(exc) else ""
+        return Verdict(False, "approval.invalid", f"签名与当前内容不符或格式错误{detail}")
     except (ValueError, NotImplementedError) as exc:
         return Verdict(False, "approval.invalid", f"无法解析签名（{exc}）")
     entries = [s for s in signers if s.key == key]

@@ -178,7 +178,7 @@ def load_site(site_dir: Path, root: Path) -> tuple[Site | None, list[Finding]]:
 def _check_site(data: dict, ctx: Context) -> None:
     domain = data.get("domain")
     if domain and not _HOST_RE.match(domain):
-        ctx.add("site.type", ERROR, "domain", f"域名“{domain}”不合法",
+        ctx.add("site.domain", ERROR, "domain", f"域名“{domain}”不合法",
                 "只写主机名，不带 http:// 和路径，例如 `domain: www.example.gov.cn`")
     review = data.get("review")
     if not review:

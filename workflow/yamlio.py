@@ -14,6 +14,27 @@ class Loaded:
     error_line: int | None = None  # 1-based line of the failure
 
 
+# PyYAML's problems, said for editors; the original follows in parentheses.
+_PROBLEMS = {
+    "mapping values are not allowed here": "此处不能出现“字段: 值”（缩进不对，或值里有未加引号的冒号）",
+    "found character '\\t' that cannot start any token": "含有制表符（Tab），请改用空格缩进",
+    "could not find expected ':'": "缺少冒号，或上一行的引号没有闭合",
+    "expected ',' or ']', but got": "方括号 [ ] 没有闭合",
+    "expected ',' or '}', but got": "花括号 { } 没有闭合",
+    "found unexpected end of stream": "引号或括号没有闭合就到了结尾",
+    "found undefined alias": "使用了未定义的别名（*）",
+    "expected <block end>, but found": "缩进不一致",
+    "found duplicate anchor": "重复的锚点（&）",
+}
+
+
+def _say(problem: str) -> str:
+    for key, said in _PROBLEMS.items():
+        if problem.startswith(key) or key in problem:
+            return f"{said}（{problem}）"
+    return problem
+
+
 def load(text: str, first_line: int = 1) -> Loaded:
     """Parse YAML text with the safe loader; never raises.
 
@@ -31,7 +52,7 @@ def load(text: str, first_line: int = 1) -> Loaded:
         if isinstance(exc, yaml.constructor.ConstructorError) and "tag" in str(problem):
             msg = f"使用了不允许的 YAML 标签（{problem.strip()}）"
         else:
-            msg = f"YAML 格式错误：{problem.strip()}"
+            msg = f"YAML 格式错误：{_say(problem.strip())}"
         return Loaded(None, {}, msg, line)
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
         return Loaded(None, {}, f"YAML 格式错误：{exc}", None)
