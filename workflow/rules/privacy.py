@@ -1,0 +1,249 @@
+"""第十六条: no personal privacy or classified material online.
+
+Scans the title, every text field, the body and the attachments (file names,
+and the text of .txt/.md/.csv files) for resident ID numbers (GB 11643 check
+digit and a real birth date), mobile numbers, bank card numbers (Luhn) and
+classification marks. URLs are blanked first: a number inside a link is an
+address, not a datum. Strings a reviewer listed in `privacy_allow:` (signed
+with the front matter) are accepted.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..findings import ERROR, Finding
+
+SKIP_FIELDS = {"approvals", "privacy_allow"}
+TEXT_ATTACHMENTS = {".txt", ".md", ".csv"}
+MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024
+
+# Links: markdown targets, autolinks, href/src attributes, bare URLs and hosts.
+URL_RE = re.compile(r"\]\([^)\n]*\)|<[a-z][a-z0-9+.-]*:[^>\s]*>|(?:href|src)\s*=\s*(?:\"[^\"]*\"|'[^']*')"
+                    r"|(?:https?|ftp)://[^\s<>\"'）)，。；]+|www\.[a-z0-9.-]+[^\s<>\"'）)，。；]*", re.I)
+
+_EDGE = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
+ID18_RE = re.compile(_EDGE[0] + r"\d{17}[\dXx]" + _EDGE[1])
+ID15_RE = re.compile(_EDGE[0] + r"\d{15}" + _EDGE[1])
+MOBILE_RE = re.compile(_EDGE[0] + r"(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}" + _EDGE[1])
+CARD_RE = re.compile(_EDGE[0] + r"(?:\d{16,19}|\d{4}(?:[- ]\d{4}){3}(?:[- ]?\d{1,3})?)" + _EDGE[1])
+CREDIT_CODE_LABEL = re.compile(r"信用代码|社会信用|组织机构代码")
+
+# Province-level codes of GB/T 2260 (the first two digits of an ID number).
+PROVINCES = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
+             50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83, 91}
+ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+ID_CHECK = "10X98765432"
+# Bank cards: UnionPay 62, Visa 4, Mastercard 5, JCB/Amex 3, old domestic 9.
+CARD_PREFIXES = ("3", "4", "5", "62", "9")
+
+_MARKS = r"(?:绝密|机密|秘密|内部资料|内部文件|内部使用|内部刊物|内部参考|内部传阅|不得公开|不予公开|不宜公开|此件不公开" \
+         r"|注意保密|严禁外传|请勿外传|不得外传|涉密)"
+MARK_LINE_RE = re.compile(r"^[\s#>*（(【\[]*(?:此件|本件|本文件|本文)?\s*" + _MARKS
+                          + r"(?:\s*[★☆]\s*\S{0,8})?(?:[\s、，,]*" + _MARKS + r")*\s*[）)】\]]?\s*$")
+MARK_INLINE_RE = re.compile(r"(?:绝密|机密|秘密)\s*[★☆]|密\s*级\s*[：:]\s*(?:绝密|机密|秘密|内部)"
+                            r"|[（(【\[]\s*(?:此件|本件)?\s*(?:内部资料|内部文件|注意保密|不得公开|不予公开|不公开|严禁外传|请勿外传)\s*[）)】\]]")
+
+
+@dataclass
+class Segment:
+    """A piece of text to scan and how to find the file line of an offset in it."""
+    path: str           # repository-relative path of the file holding the text
+    field: str | None   # front-matter field, "attachments" or None for the body
+    text: str
+    line: int | None    # file line of the text's first line
+    search: list | None = None   # (line, text) of the file lines to look a match up in
+
+    def line_at(self, offset: int, found: str) -> int | None:
+        if self.search:
+            for number, text in self.search:
+                if found in text:
+                    return number
+            return self.line
+        return self.line + self.text.count("\n", 0, offset) if self.line else None
+
+
+def blank_urls(text: str) -> str:
+    """The text with every URL replaced by spaces (offsets and lines kept)."""
+    return URL_RE.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+
+
+def _strings(value, name):
+    if isinstance(value, str):
+        yield name, value
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _strings(v, f"{name}[{i}]")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(v, f"{name}.{k}")
+
+
+def segments(item):
+    """Every text of an item an editor wrote: fields, body, attachments."""
+    lines = item.text.split("\n")
+
+    def block(key):   # (line, text) of the front-matter lines of a key
+        span = item.block_span(key)
+        return [(i + 1, lines[i]) for i in range(*span)] if span else None
+
+    for key, value in item.fields.items():
+        if key in SKIP_FIELDS:
+            continue
+        for name, text in _strings(value, key):
+            yield Segment(item.relpath, name, text, item.line_of(key), block(key))
+    yield Segment(item.relpath, None, item.body, item.body_line)
+    for entry in item.fields.get("attachments") or []:
+        name = entry.get("file")
+        text = _attachment_text(item.path.parent, name) if isinstance(name, str) else None
+        if text is not None:
+            yield Segment(str(Path(item.relpath).parent / name), "attachments", text, 1)
+
+
+def _attachment_text(folder: Path, name: str) -> str | None:
+    path = (folder / name).resolve()
+    if path.parent != folder.resolve() or path.suffix.lower() not in TEXT_ATTACHMENTS or not path.is_file():
+        return None   # the attachment checks report missing or misplaced files
+    if path.stat().st_size > MAX_ATTACHMENT_BYTES:
+        return None
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding).replace("\r\n", "\n")
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def allowed(item) -> set[str]:
+    allow = set()
+    for entry in item.fields.get("privacy_allow") or []:
+        allow.add(entry.strip())
+        allow.add(re.sub(r"\D", "", entry))
+    allow.discard("")
+    return allow
+
+
+# --- the checks -------------------------------------------------------------
+
+def birth_date(text: str) -> dt.date | None:
+    try:
+        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+    except ValueError:
+        return None
+
+
+def id_check_digit(first17: str) -> str:
+    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS)) % 11]
+
+
+def is_resident_id(number: str, today: dt.date | None = None) -> bool:
+    """An 18-digit (GB 11643) or 15-digit (legacy) resident ID number."""
+    today = today or dt.date.today()
+    number = number.upper()
+    if len(number) == 18:
+        born = birth_date(number[6:14])
+        return (int(number[:2]) in PROVINCES and born is not None and dt.date(1900, 1, 1) <= born <= today
+                and id_check_digit(number[:17]) == number[17])
+    if len(number) == 15 and number.isdigit():
+        return int(number[:2]) in PROVINCES and birth_date("19" + number[6:12]) is not None
+    return False
+
+
+_CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+
+
+def is_credit_code(code: str) -> bool:
+    """A 统一社会信用代码 (GB 32100) whose check character is right."""
+    code = code.upper()
+    if len(code) != 18 or any(c not in _CREDIT_CHARS for c in code):
+        return False
+    total = sum(_CREDIT_CHARS.index(c) * w for c, w in zip(code, _CREDIT_WEIGHTS))
+    return _CREDIT_CHARS[(31 - total % 31) % 31] == code[17]
+
+
+def luhn(digits: str) -> bool:
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        d = int(c) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def mask(text: str) -> str:
+    """Shown in messages and reports instead of the number itself."""
+    digits = re.sub(r"[\s-]", "", text)
+    keep = 3 if len(digits) <= 11 else 6
+    return digits[:keep] + "*" * (len(digits) - keep - 4) + digits[-4:]
+
+
+def _finding(rule, seg, offset, found, message, fix):
+    return Finding(rule, ERROR, seg.path, seg.line_at(offset, found), message, seg.field, fix)
+
+
+_ALLOW_FIX = "；如确属可公开的信息（如单位办公电话），请审核人在 privacy_allow 中列出原文后重新审核"
+
+
+def scan_numbers(seg: Segment, allow: set[str], today: dt.date):
+    text = blank_urls(seg.text)
+    taken: list[tuple[int, int]] = []
+    where = "附件" if seg.field == "attachments" else f"字段 {seg.field}" if seg.field else "正文"
+
+    def ok(m):
+        return m.group() not in allow and re.sub(r"\D", "", m.group()) not in allow
+
+    for m in list(ID18_RE.finditer(text)) + list(ID15_RE.finditer(text)):
+        if not is_resident_id(m.group(), today) or not ok(m):
+            continue
+        label = text[max(0, m.start() - 20):m.start()]
+        if is_credit_code(m.group()) and CREDIT_CODE_LABEL.search(label):
+            continue
+        taken.append(m.span())
+        yield _finding("privacy.id-number", seg, m.start(), m.group(),
+                       f"{where}含有居民身份证号码（{mask(m.group())}），属于个人隐私，不得上网",
+                       "删除身份证号码，或只保留前后几位并以 * 遮盖" + _ALLOW_FIX)
+    for m in CARD_RE.finditer(text):
+        digits = re.sub(r"\D", "", m.group())
+        if any(s <= m.start() < e for s, e in taken) or not 16 <= len(digits) <= 19:
+            continue
+        if digits.startswith(CARD_PREFIXES) and luhn(digits) and ok(m):
+            taken.append(m.span())
+            yield _finding("privacy.bank-card", seg, m.start(), m.group(),
+                           f"{where}含有银行卡号（{mask(m.group())}），属于个人隐私，不得上网",
+                           "删除银行卡号；公示对公账户时由审核人在 privacy_allow 中列出" + _ALLOW_FIX[1:])
+    for m in MOBILE_RE.finditer(text):
+        if any(s <= m.start() < e for s, e in taken) or not ok(m):
+            continue
+        number = re.sub(r"\D", "", m.group())[-11:]
+        yield _finding("privacy.mobile", seg, m.start(), m.group(),
+                       f"{where}含有手机号码（{mask(number)}），属于个人隐私，不得上网",
+                       "删除手机号码，或改为单位的办公电话" + _ALLOW_FIX)
+
+
+def scan_marks(seg: Segment):
+    text = blank_urls(seg.text)
+    where = "附件" if seg.field == "attachments" else f"字段 {seg.field}" if seg.field else "正文"
+    offset = 0
+    for line in text.split("\n"):
+        m = MARK_LINE_RE.match(line) or MARK_INLINE_RE.search(line)
+        if m:
+            found = m.group().strip()
+            yield Finding("secret.marking", ERROR, seg.path, seg.line_at(offset + m.start(), found),
+                          f"{where}含有密级或内部标志“{found}”：涉密或内部信息不得上网", seg.field,
+                          "确认该信息已解密或可以公开：删除该标志并重新进行保密审查；不能公开的信息不得发布")
+        offset += len(line) + 1
+
+
+def privacy(item, ctx):
+    allow = allowed(item)
+    today = ctx.as_of
+    for seg in segments(item):
+        yield from scan_numbers(seg, allow, today)
+        yield from scan_marks(seg)
+
+
+ORDER = 40
+RULES = [privacy]
