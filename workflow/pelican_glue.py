@@ -6,7 +6,7 @@ import datetime as dt
 from html import escape
 from pathlib import Path
 
-from . import dates
+from . import attachments, dates
 from .gate import Decision, Gate, gate_for
 
 
@@ -33,6 +33,7 @@ def metadata_for(decision: Decision, site) -> dict:
         **({"modified": f["modified"]} if "modified" in f else {}),
         "govsite": {
             **f,
+            "attachments": attachments.described(item),
             "state": decision.state.value,
             "path": item.relpath,
             "column": item.column,

@@ -47,6 +47,27 @@ REVIEW_SCHEMA = {
                      example="{zcwj: [初审, 终审]}"),
 }
 
+# 网上采集 (第八条): where items of subordinate sites are listed on this site.
+SYNDICATION_RULE = {
+    "sites": Field("来源网站", kind="list", required=True, item=Field("网站标识", kind="id"), example="[rsj]"),
+    "columns": Field("来源栏目（不填为全部栏目）", kind="list", item=Field("栏目标识", kind="id"),
+                     example="[tzgg]"),
+    "into": Field("列入本网站的栏目", kind="id", example="xqbm"),
+    "copy": Field("转载正文（附 canonical 指向原文）", kind="bool", example="false"),
+}
+
+SYNDICATION_SCHEMA = {
+    "column": Field("网上采集栏目（接收 syndicate 报送的信息）", kind="id", required=True, example="xqbm"),
+    "rules": Field("按栏目自动采集的规则", kind="list", item=Field("规则", kind="mapping", fields=SYNDICATION_RULE),
+                   example="[{sites: [rsj], columns: [tzgg]}]"),
+}
+
+# 栏目共建 (第九条): topics whose items come from every site of the group.
+TOPIC_SCHEMA = {
+    "name": Field("专题名称", example="优化营商环境", **_TEXT),
+    "intro": Field("专题介绍信息（栏目/文件名）", example="zhuanti/youhua-yingshang-huanjing"),
+}
+
 SITE_SCHEMA = {
     "name": Field("网站名称", example="南宁市人民政府门户网站", **_TEXT),
     "short_name": Field("网站简称", example="南宁市政府"),
@@ -75,6 +96,11 @@ SITE_SCHEMA = {
                        example="{zhou.jie: {name: 周杰, levels: [终审]}}"),
     "review": Field("审核制度", kind="mapping", required=True, fields=REVIEW_SCHEMA,
                     example="{levels: [初审, 终审], required: [终审]}"),
+    "syndication": Field("网上采集（接收下级网站报送的信息）", kind="mapping", fields=SYNDICATION_SCHEMA,
+                         example="{column: xqbm}"),
+    "topics": Field("专题（栏目共建）", kind="mapping", keys=Field("专题标识", kind="id"),
+                    values=Field("专题", kind="mapping", fields=TOPIC_SCHEMA),
+                    example="{yingshang-huanjing: {name: 优化营商环境}}"),
 }
 
 
@@ -205,6 +231,19 @@ def _check_site(data: dict, ctx: Context) -> None:
         if not any(lv in r.get("levels", []) for r in (data.get("reviewers") or {}).values()):
             ctx.add("site.review", ERROR, "reviewers", f"没有审核人持有“{lv}”级别",
                     f"在 reviewers 中为某位审核人加入 levels: [{lv}]")
+    _check_syndication(data, ctx)
+
+
+def _check_syndication(data: dict, ctx: Context) -> None:
+    """The receiving columns must be columns of this site (source sites are checked per group)."""
+    syn = data.get("syndication") or {}
+    columns = data.get("columns") or {}
+    wanted = [("syndication.column", syn.get("column"))]
+    wanted += [(f"syndication.rules[{i}].into", r.get("into")) for i, r in enumerate(syn.get("rules") or [])]
+    for name, cid in wanted:
+        if cid and cid not in columns:
+            ctx.add("site.syndication", ERROR, name, f"网上采集栏目“{cid}”不在本网站的 columns 中",
+                    f"先在 columns 中增加该栏目，或改为：{', '.join(columns)}")
 
 
 def load_group(root: Path, only: list[str] | None = None) -> Group:
@@ -242,6 +281,12 @@ def load_group(root: Path, only: list[str] | None = None) -> Group:
                                     f"域名 {site.domain} 与网站 {domains[site.domain]} 重复", "domain",
                                     "每个网站使用自己的域名"))
         domains[site.domain] = site.id
+        for i, rule in enumerate((site.data.get("syndication") or {}).get("rules") or []):
+            for sid in rule.get("sites", []):
+                if sid not in sites or sid == site.id:
+                    findings.append(Finding("site.syndication", ERROR, site.path, None,
+                                            f"网上采集规则的来源网站“{sid}”不是站群中的其他网站",
+                                            f"syndication.rules[{i}].sites", f"可用的网站标识：{', '.join(sites)}"))
     if only:
         for sid in only:
             if sid not in sites:

@@ -1,0 +1,17 @@
+"""Attachments are published at <column>/<slug>/<file>, only for published
+items: a refused or withdrawn item's files never reach the output."""
+from pelican import signals
+
+from workflow import attachments
+from workflow.pelican_glue import decision_of
+
+
+def copy_attachments(generator, writer):
+    for article in generator.articles:          # published items only (the gate ran)
+        decision = decision_of(article)
+        if decision.published:
+            attachments.publish(decision.item, generator.output_path)
+
+
+def register():
+    signals.article_writer_finalized.connect(copy_attachments)

@@ -1,0 +1,21 @@
+"""Rules on attachments: the file exists beside the item, of an allowed type
+and size, and its path stays inside the item's folder."""
+from __future__ import annotations
+
+from .. import attachments
+from ..findings import ERROR, Finding
+
+
+def check(item, ctx):
+    entries = item.fields.get("attachments", [])
+    if not entries:
+        return
+    lim = attachments.limits(ctx.group.root)
+    for i, att in enumerate(entries):
+        for rule, message, fix in attachments.problems(att["file"], item.path.parent, lim):
+            yield Finding(rule, ERROR, item.relpath, item.line_of("attachments"), message,
+                          f"attachments[{i}].file", fix)
+
+
+ORDER = 35
+RULES = [check]
