@@ -1,0 +1,153 @@
+"""Rules on the links and raw HTML of an item's body (第三十一条).
+
+`link.not-allowed`: every URL of the rendered HTML passes the allowlist.
+`html.unsafe`: raw HTML keeps to what nh3 (ammonia) lets through; the offending
+snippet is reported, never silently stripped, so the editor sees it.
+`html.malformed`: an HTML tag that is never closed (`<a href="…` without `>`).
+"""
+from __future__ import annotations
+
+import html as htmlmod
+import re
+from collections import Counter
+
+import lxml.etree
+import lxml.html
+import nh3
+
+from .. import links, render
+from ..findings import ERROR, Finding
+
+# nh3's own allowlist, plus what our Markdown emits (ids, classes, table
+# alignment) and media from allowlisted hosts (their URLs are link.not-allowed's).
+TAGS = set(nh3.ALLOWED_TAGS) | {"video", "audio", "source", "track", "iframe"}
+ATTRIBUTES = {tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()}
+for _tag, _attrs in {"*": {"id", "class", "title", "lang", "dir"}, "a": {"href", "title", "name"},
+                     "th": {"style"}, "td": {"style"}, "img": {"srcset", "title"},
+                     "video": {"src", "poster", "controls", "width", "height"},
+                     "audio": {"src", "controls"}, "source": {"src", "srcset", "type", "media"},
+                     "track": {"src", "kind", "srclang", "label"},
+                     "iframe": {"src", "width", "height", "title"}}.items():
+    ATTRIBUTES.setdefault(_tag, set()).update(_attrs)
+_ALIGN = re.compile(r"^\s*text-align:\s*(left|right|center)\s*;?\s*$")
+_URL_ATTRS = {a for attrs in links.URL_ATTRS.values() for a in attrs}
+# `<tag attr=` or `<tag` at the very end: a tag the HTML parser could not close.
+_TAG_START = re.compile(r"<(?:%s)(?:\s+[\w:-]+\s*=|\s*$)" % "|".join(sorted(lxml.html.defs.tags, key=len, reverse=True)),
+                        re.I)
+
+
+def _keep(tag, attr, value):
+    if attr == "style":
+        return value if _ALIGN.match(value) else None
+    return value
+
+
+def _signature(el) -> tuple:
+    attrs = frozenset(a for a in el.attrib if a not in _URL_ATTRS)
+    return el.tag, attrs
+
+
+def line_of(item, *needles) -> int | None:
+    """The file line of the first needle found in the body (as written, or HTML-escaped)."""
+    for needle in needles:
+        if not needle:
+            continue
+        for form in dict.fromkeys((needle, htmlmod.escape(needle, quote=False), htmlmod.escape(needle))):
+            pos = item.body.find(form[:200])
+            if pos >= 0:
+                return item.body_line + item.body.count("\n", 0, pos)
+    return item.body_line
+
+
+def _snippet(el) -> str:
+    start = lxml.html.tostring(el, encoding="unicode", with_tail=False)
+    return (start.split(">", 1)[0] + ">") if ">" in start else start[:120]
+
+
+def _policy(ctx, site):
+    cache = ctx.__dict__.setdefault("_link_allowlists", {})
+    if site.id not in cache:
+        cache[site.id] = links.allowlist_for(ctx.group, site)
+    return cache[site.id]
+
+
+def _parsed(item):
+    html = render.to_html(item.body)
+    return links.parse_html(html)
+
+
+def not_allowed(item, ctx):
+    """Every URL in the body goes to an allowlisted host with an allowed scheme."""
+    site = ctx.site(item)
+    if not item.body.strip() or site is None:
+        return
+    allow = _policy(ctx, site)
+    for f in links.urls_in(_parsed(item)):
+        why = allow.refusal(f.url)
+        if why is None:
+            continue
+        shown = links.parse(f.url).raw if len(f.url) > links.MAX_URL else f.url
+        shown = shown if len(shown) <= 120 else shown[:117] + "…"
+        text = f"“{f.text}”" if f.text else f"<{f.tag}>"
+        yield Finding("link.not-allowed", ERROR, item.relpath, line_of(item, f.url, f.text),
+                      f"链接{text}的网址 {shown!r} 不允许：{why}", "body",
+                      "删除该链接，或改为白名单内的政府网站地址；确需链接的网站请网站主管部门加入白名单")
+
+
+def unsafe(item, ctx):
+    """Raw HTML that nh3 would strip: report each element with its snippet."""
+    if "<" not in item.body:
+        return
+    html = render.to_html(item.body)
+    original = links.parse_html(html)
+    cleaned = nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, attribute_filter=_keep,
+                        link_rel=None, strip_comments=False)
+    kept = Counter(_signature(el) for el in links.parse_html(cleaned).iter() if isinstance(el.tag, str))
+    kept[_signature(original)] += 1                         # the wrapper <div> we added
+    site = ctx.site(item)
+    allow = _policy(ctx, site) if site else None
+    for el in original.iter():
+        if not isinstance(el.tag, str):
+            continue
+        sig = _signature(el)
+        iframe_bad = el.tag == "iframe" and allow and allow.refusal(el.get("src") or "")
+        if kept[sig] > 0 and not iframe_bad:
+            kept[sig] -= 1
+            continue
+        snippet = _snippet(el)
+        yield Finding("html.unsafe", ERROR, item.relpath, line_of(item, snippet, f"<{el.tag}"),
+                      f"正文中的 HTML {snippet[:160]!r} 不允许：{_reason(el, iframe_bad)}", "body",
+                      "删除这段 HTML，改用 Markdown 写法（链接、图片、表格）；确需嵌入的内容请联系网站管理员")
+
+
+def _reason(el, iframe_bad) -> str:
+    if iframe_bad:
+        return f"嵌入框架指向的网址不允许（{iframe_bad}）"
+    if el.tag not in TAGS:
+        return {"script": "脚本", "style": "样式表", "form": "表单", "meta": "meta 标签（可能自动跳转）",
+                "object": "插件对象", "embed": "插件对象"}.get(el.tag, f"<{el.tag}> 标签") + "不得出现在正文中"
+    bad = [a for a in el.attrib if a not in _URL_ATTRS and
+           (a not in ATTRIBUTES.get(el.tag, ()) and a not in ATTRIBUTES["*"] or
+            _keep(el.tag, a, el.get(a)) is None)]
+    if any(a.lower().startswith("on") for a in bad):
+        return f"事件属性 {', '.join(bad)} 会执行脚本"
+    if not bad:
+        return "它位于不允许的元素之内"
+    return f"属性 {', '.join(bad)} 不允许"
+
+
+def malformed(item, ctx):
+    """`<a href="…` that never closes is shown as text (or swallows what follows)."""
+    if "<" not in item.body:
+        return
+    for text in _parsed(item).xpath("//text()[not(ancestor::code) and not(ancestor::pre)]"):
+        m = _TAG_START.search(text)
+        if m:
+            piece = text[m.start():m.start() + 60].split("\n")[0]
+            yield Finding("html.malformed", ERROR, item.relpath, line_of(item, piece),
+                          f"正文中的 HTML 标签没有正确结束：{piece.strip()!r}", "body",
+                          "补上标签结尾的“>”和成对的引号，或删除这段 HTML")
+
+
+ORDER = 30
+RULES = [not_allowed, unsafe, malformed]
