@@ -101,6 +101,11 @@ SITE_SCHEMA = {
     "topics": Field("专题（栏目共建）", kind="mapping", keys=Field("专题标识", kind="id"),
                     values=Field("专题", kind="mapping", fields=TOPIC_SCHEMA),
                     example="{yingshang-huanjing: {name: 优化营商环境}}"),
+    # Link policy (workflow/links.py): hosts this site may link to beyond
+    # workflow/data/allowlist.yaml; exact hosts or `*.suffix`.
+    "links": Field("外链白名单补充", kind="mapping", example="{allow: [www.example.cn, '*.example.cn']}",
+                   fields={"allow": Field("允许链接的主机名", kind="list", item=Field("主机名或 *.后缀"),
+                                          example="[www.example.cn]")}),
 }
 
 
