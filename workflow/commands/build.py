@@ -12,7 +12,7 @@ def register(sub):
     p = sub.add_parser("build", help="构建站群（每个网站一个目录）")
     p.add_argument("--site", action="append", dest="sites", metavar="ID", help="只构建这些网站")
     p.add_argument("--output", type=Path, help="输出目录（默认 output/）")
-    p.add_argument("--strict", action="store_true", help="有任何信息被拒绝发布时以 1 退出")
+    p.add_argument("--strict", action="store_true", help="有任何信息被拒绝发布或站内链接失效时以 1 退出")
     p.add_argument("--production", action="store_true",
                    help="生产构建：使用 publishconf.py 和各网站的真实域名")
     p.add_argument("--as-of", help="按此时刻判断定时发布（YYYY-MM-DD[ HH:MM]，默认现在）")
@@ -34,4 +34,9 @@ def run(args) -> int:
     except BuildError as exc:
         print(f"构建失败，原有输出未改动：{exc}", file=sys.stderr)
         return 1
-    return 1 if args.strict and result.refused else 0
+    broken = sum(len(fs) for fs in result.pages.values())
+    if broken:
+        print(f"发现 {broken} 个失效的站内链接（详见 report.json 的 pages）：", file=sys.stderr)
+        for f in [f for fs in result.pages.values() for f in fs][:10]:
+            print(f"    {f.format()}", file=sys.stderr)
+    return 1 if args.strict and (result.refused or broken) else 0
