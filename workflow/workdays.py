@@ -38,6 +38,10 @@ class CalendarRangeError(ValueError):
                 "（.venv/bin/pip install -U chinese-calendar，并更新 pyproject.toml 中的版本）")
 
 
+def known(day: dt.date) -> bool:
+    return FIRST_YEAR <= day.year <= LAST_YEAR
+
+
 def check(*days: dt.date) -> None:
     for day in days:
         if not FIRST_YEAR <= day.year <= LAST_YEAR:
@@ -58,6 +62,18 @@ def count(start: dt.date, end: dt.date) -> int:
         return 0
     check(start, end)
     return len(chinese_calendar.get_workdays(start + dt.timedelta(days=1), end))
+
+
+def exceeds(start: dt.date, end: dt.date, n: int) -> bool:
+    """More than n working days from `start` to `end`?
+
+    Within n calendar days it cannot be, so the calendar is not needed (a
+    letter received in late December is judged before the new year's
+    calendar is published).
+    """
+    if (end - start).days <= n:
+        return False
+    return count(start, end) > n
 
 
 def add(start: dt.date, n: int) -> dt.date:

@@ -1,0 +1,141 @@
+"""Privacy and classification scan (issue 5): 第十六条, no personal data or secrets online."""
+import datetime as dt
+
+import pytest
+
+from workflow.rules.privacy import is_credit_code, is_resident_id, luhn
+
+TODAY = dt.date(2026, 11, 25)
+
+
+def found(findings, prefix=("privacy.", "secret.", "words.")):
+    return [f for f in findings if f["rule"].startswith(prefix)]
+
+
+@pytest.mark.parametrize("number", [
+    "11010519491231002X",     # the GB 11643 example, check character X
+    "450102199003074471",
+    "450102200002291234",     # born on a leap day
+    "110105491231002",        # 15-digit legacy number
+])
+def test_resident_id_with_true_check_digit_and_birth_date_is_recognised(number):
+    assert is_resident_id(number, TODAY)
+
+
+@pytest.mark.parametrize("number", [
+    "110105194912310021",     # check digit wrong (should be X)
+    "450102199003074472",     # check digit wrong
+    "450102199002304473",     # 30 February does not exist
+    "450102203001014477",     # born in the future
+    "990102199003074471",     # no such province
+    "123456789012345678",     # a random 18-digit number
+    "450102991332123",        # legacy number with month 13
+])
+def test_number_failing_check_digit_or_birth_date_is_not_an_id(number):
+    assert not is_resident_id(number, TODAY)
+
+
+def test_luhn_and_credit_code_checks():
+    assert luhn("6222021234567890128") and not luhn("6222021234567890127")
+    assert is_credit_code("91350100M000100Y43") and not is_credit_code("91350100M000100Y44")
+
+
+def test_id_number_in_body_is_refused_with_its_line_and_masked(group):
+    path = group.item(body="第一段。\n\n申请人：张某，身份证号 450102199003074471，住址略。\n")
+    [f] = found(group.check_json(path))
+    assert f["rule"] == "privacy.id-number" and f["severity"] == "error"
+    assert f["line"] == path.read_text(encoding="utf-8").split("\n").index(
+        "申请人：张某，身份证号 450102199003074471，住址略。") + 1
+    assert "450102********4471" in f["message"] and "450102199003074471" not in f["message"]
+    assert f["fix"]
+
+
+@pytest.mark.parametrize("text,rule", [
+    ("联系人手机 13877112345。", "privacy.mobile"),
+    ("联系人手机：138-7711-2345", "privacy.mobile"),
+    ("请拨打 +86 13877112345", "privacy.mobile"),
+    ("退款账户 6222021234567890128。", "privacy.bank-card"),
+    ("卡号：6217 0000 0000 0006", "privacy.bank-card"),
+    ("老身份证 110105491231002 已作废", "privacy.id-number"),
+])
+def test_phone_card_and_legacy_id_patterns_are_refused(group, text, rule):
+    path = group.item(body=text + "\n")
+    assert [f["rule"] for f in found(group.check_json(path))] == [rule]
+
+
+def test_look_alikes_do_not_trigger(group):
+    body = "\n".join([
+        "发布时间 2026-11-20，时间戳 20261120093015，日期 20261120。",
+        "文号：南府办发〔2026〕18号，索引号 000000000/2026-00018。",
+        "详见 https://www.nn-demo.gov.cn/files/450102199003074471.pdf 和 "
+        "[通知](/tzgg/13877112345.html)，或 <http://example.gov.cn/?card=6222021234567890128>。",
+        "邮编 530000，办公电话 0771-5550188，传真 0771-5550189。",
+        "统一社会信用代码：114501199003070658（机关）；91450100MA5K3A1B2C。",
+        "随机编号 123456789012345678，订单 2026112009301512345。",
+    ]) + "\n"
+    path = group.item(body=body)
+    # the credit code above would pass as an ID number if it were not labelled as one
+    assert is_resident_id("114501199003070658", TODAY) and is_credit_code("114501199003070658")
+    assert found(group.check_json(path)) == []
+
+
+def test_privacy_scan_covers_title_fields_and_text_attachments(group):
+    path = group.item(title="关于13877112345来电的答复", summary="退款账户 6222021234567890128",
+                      attachments=[{"file": "mingdan-450102199003074471.pdf", "title": "名单"},
+                                   {"file": "mingdan.csv", "title": "名单表"}])
+    (path.parent / "mingdan.csv").write_text("姓名,手机\n张某,13977112345\n", encoding="utf-8")
+    findings = found(group.check_json(path))
+    got = {(f["rule"], f["field"], f["path"].split("/")[-1], f["line"]) for f in findings}
+    text = path.read_text(encoding="utf-8").split("\n")
+    line = lambda needle: next(i + 1 for i, t in enumerate(text) if needle in t)  # noqa: E731
+    assert got == {
+        ("privacy.mobile", "title", path.name, line("title:")),
+        ("privacy.bank-card", "summary", path.name, line("summary:")),
+        ("privacy.id-number", "attachments[0].file", path.name, line("mingdan-4501")),
+        ("privacy.mobile", "attachments", "mingdan.csv", 2),
+    }
+
+
+@pytest.mark.parametrize("line", [
+    "机密★1年",
+    "秘密 ★ 五年",
+    "密级：秘密",
+    "内部资料 注意保密",
+    "（此件不公开）",
+    "## 不得公开",
+])
+def test_classification_marks_are_refused(group, line):
+    path = group.item(body=f"正文第一段。\n\n{line}\n\n正文第二段。\n")
+    [f] = found(group.check_json(path))
+    assert f["rule"] == "secret.marking" and f["severity"] == "error"
+    assert f["line"] == path.read_text(encoding="utf-8").split("\n").index(line) + 1
+
+
+def test_words_about_secrets_in_running_text_are_not_marks(group):
+    path = group.item(body="法律、法规规定不得公开发布的政府信息不得公开；不得泄露国家秘密和商业秘密。\n"
+                           "本办法所称内部资料管理，是指……\n")
+    assert found(group.check_json(path)) == []
+
+
+def test_allowance_accepts_exactly_the_listed_strings(group):
+    body = "热线（已公开）：13877112345。另一号码：13977112345。\n"
+    path = group.item(body=body, privacy_allow=["13877112345"])
+    findings = found(group.check_json(path))
+    assert [(f["rule"], "139****2345" in f["message"]) for f in findings] == [("privacy.mobile", True)]
+
+
+def test_allowance_is_part_of_the_signed_approval(group):
+    path = group.item(body="热线：13877112345\n", privacy_allow=["13877112345"])
+    assert group.approve(path, "zhong.shen")[0] == 0
+    assert group.check_json(path) == []
+    text = path.read_text(encoding="utf-8").replace("- '13877112345'", "- '13977112345'")
+    path.write_text(text.replace("热线：13877112345", "热线：13977112345"), encoding="utf-8")
+    assert "approval.invalid" in {f["rule"] for f in group.check_json(path)}
+
+
+def test_sensitive_word_severity_comes_from_the_word_list(group):
+    path = group.item(body="截止目前已办结。\n这里有测试敏感词。\n详见 https://example.gov.cn/测试敏感词/\n")
+    findings = found(group.check_json(path))
+    assert sorted((f["rule"], f["severity"], f["line"] - findings[0]["line"]) for f in findings) == [
+        ("words.sensitive", "error", 1), ("words.sensitive", "warning", 0)]
+    assert any("截至目前" in f["fix"] for f in findings)
