@@ -196,3 +196,24 @@ def replace_block(item, key: str, block: list[str]) -> str:
     if span:
         head = head[:span[0]] + head[span[1]:]
     return "\n".join(head + block + lines[closing:])
+
+
+WITHDRAWAL_TRAILER = "\n--- govsite withdrawal ---\n"
+
+
+def withdrawal_payload(canonical: bytes, by: str, at: str, mode: str, reason: str) -> bytes:
+    """What a withdrawal signs: the item's text, then who, when, how and why."""
+    trailer = f"{WITHDRAWAL_TRAILER}by: {by}\nat: {at}\nmode: {mode}\nreason: {reason}\n"
+    return canonical + trailer.encode("utf-8")
+
+
+def withdrawal_block(entry: dict) -> list[str]:
+    """The `withdrawal:` block as YAML lines (signature as a literal block)."""
+    out = ["withdrawal:",
+           f"  by: {entry['by']}",
+           f"  at: '{entry['at']}'",
+           f"  mode: {entry['mode']}",
+           f"  reason: {json.dumps(entry['reason'], ensure_ascii=False)}",
+           "  signature: |"]
+    out.extend(f"    {line}" for line in entry["signature"].strip().splitlines())
+    return out

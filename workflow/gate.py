@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import dates
+from . import dates, withdrawal
 from .findings import Finding, has_errors
 from .items import Item, find_items
 from .policy import State
@@ -25,6 +25,7 @@ class Decision:
     state: State
     findings: list[Finding] = field(default_factory=list)
     approvals: dict[str, str] = field(default_factory=dict)   # level -> reviewer id
+    withdrawal: dict | None = None                            # the verified withdrawal, if WITHDRAWN
 
     @property
     def published(self) -> bool:
@@ -48,6 +49,9 @@ class Gate:
 
     def _decide(self, item: Item) -> Decision:
         findings = self.checker.check(item)
+        withdrawn = withdrawal.verified(item, self.checker) if item.meta is not None else None
+        if withdrawn:   # a valid withdrawal wins over every other finding (复查撤除)
+            return Decision(item, State.WITHDRAWN, findings, withdrawal=withdrawn)
         if has_errors(findings) or item.meta is None:
             return Decision(item, State.REFUSED, findings)
         approvals = valid_approvals(item, self.checker)

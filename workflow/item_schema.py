@@ -47,6 +47,7 @@ COMMON = {
     "privacy_allow": Field("审核确认可公开的号码或文字", kind="list", item=Field("文字"),
                            example="['0771-5550123']"),
     "approvals": Field("审核签名", kind="any"),
+    "withdrawal": Field("复查撤除（govsite withdraw 生成）", kind="any"),
 }
 
 TYPE_FIELDS = {

@@ -42,3 +42,13 @@ def metadata_for(decision: Decision, site) -> dict:
             "warnings": [x.to_dict() for x in decision.findings],
         },
     }
+
+
+def write_unlisted(generator, save_as: str, template: str, **extra) -> None:
+    """Write a page no sitemap lists (Pelican's writer would announce it to the
+    sitemap plugin): withdrawal notices, syndicated copies."""
+    context = {**generator.context, **extra, "output_file": save_as}
+    html = generator.get_template(template).render(context)
+    path = Path(generator.output_path) / save_as
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")

@@ -10,6 +10,11 @@ Read aloud:
   * A reviewer may approve (`govsite approve`) only when that approval would be
     valid and the item has no problem other than missing approvals.
   * A published item dated in the future is SCHEDULED until its date.
+  * An item is WITHDRAWN (复查撤除, 第十七条) when it carries a withdrawal signed
+    over its exact text, with a reason, by a reviewer who holds the site's
+    final review level. It leaves every list, feed, search index and portal
+    page; its address says it was withdrawn, or answers 410 Gone. A withdrawal
+    that does not verify refuses the item: it never comes back by accident.
 """
 from __future__ import annotations
 
@@ -49,3 +54,13 @@ def approval_problems(site, author: str | None, level: str, by: str,
                              f"{by} 已签署“{other_level}”，同一人不得签署两个审核级别",
                              f"“{level}”请由另一位审核人签署"))
     return problems
+
+
+def withdrawal_problems(site, by: str) -> list[tuple[str, str, str]]:
+    """Why `by` may not withdraw an item of `site`; empty when allowed."""
+    final = site.review_levels[-1]
+    if by not in site.holders(final):
+        holders = "、".join(site.holders(final)) or "无"
+        return [("withdrawal.not-authorised", f"{by} 不是本网站“{final}”级别的审核人，不能撤除信息",
+                 f"请由本网站持有“{final}”的审核人撤除：{holders}")]
+    return []

@@ -5,7 +5,7 @@ them in the template context and writes the pages."""
 from pelican import signals
 
 from workflow import render, syndication, topics
-from workflow.pelican_glue import decision_of, gate_of
+from workflow.pelican_glue import decision_of, gate_of, write_unlisted
 
 
 def add_context(generator):
@@ -35,8 +35,9 @@ def write_pages(generator, writer):
         for e in entries:
             if e.copy:
                 save_as = f"{column}/{e.slug}.html"
-                writer.write_file(save_as, generator.get_template("syndicated"), ctx, relative,
-                                  entry=e, body=render.to_html(e.decision.item.body), url=save_as)
+                # A copy points to its original (rel=canonical) and stays out of the sitemap.
+                write_unlisted(generator, save_as, "syndicated",
+                               entry=e, body=render.to_html(e.decision.item.body))
 
 
 def register():

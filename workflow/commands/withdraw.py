@@ -1,0 +1,62 @@
+"""`govsite withdraw FILE --reason TEXT --as REVIEWER --key KEY [--mode notice|gone]`:
+复查撤除 — take an item off the site, signed like an approval."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .. import approval, dates, policy, withdrawal
+from ..rules import Checker
+from ..sites import load_group
+
+
+def register(sub):
+    p = sub.add_parser("withdraw", help="复查撤除：审核人签名撤下一条已发布的信息")
+    p.add_argument("file", type=Path)
+    p.add_argument("--reason", required=True, help="撤除原因（将显示在撤除说明页上）")
+    p.add_argument("--as", required=True, dest="reviewer", help="审核人标识（须持有本网站最高审核级别）")
+    p.add_argument("--key", required=True, type=Path, help="审核人的 SSH 私钥")
+    p.add_argument("--mode", choices=tuple(withdrawal.MODES), default="notice",
+                   help="notice：原网址显示撤除说明（默认）；gone：原网址返回 410")
+    p.set_defaults(func=run)
+
+
+def fail(message: str, code: int = 1) -> int:
+    print(f"govsite withdraw: {message}", file=sys.stderr)
+    return code
+
+
+def run(args) -> int:
+    group = load_group(args.root)
+    reason = " ".join(args.reason.split())
+    if not args.file.is_file():
+        return fail(f"找不到文件 {args.file}", 2)
+    if not args.key.is_file():
+        return fail(f"找不到私钥 {args.key}", 2)
+    if not reason:
+        return fail("撤除原因不能为空：请用 --reason 写明撤除原因", 2)
+    checker = Checker(group)
+    item = checker.load(args.file)
+    site = checker.site(item)
+    if item.meta is None or site is None or item.column not in site.columns:
+        for f in item.findings:
+            print("  " + f.format(), file=sys.stderr)
+        return fail(f"{args.file} 不是本站群网站栏目中可读取的信息文件")
+    problems = policy.withdrawal_problems(site, args.reviewer)
+    if problems:
+        return fail("；".join(f"{m}（{fix}）" for _, m, fix in problems))
+    at = approval.format_time(dates.now())
+    data = approval.withdrawal_payload(approval.canonical_bytes(item), args.reviewer, at, args.mode, reason)
+    try:
+        signature = approval.sign(data, args.key)
+    except approval.SignerError as exc:
+        return fail(f"签名失败：{exc}")
+    verdict = approval.verify(data, signature, args.reviewer, dates.parse_datetime(at), checker.signers)
+    if not verdict.ok:
+        return fail(f"签名无法通过验证，未写入：{verdict.reason}。"
+                    f"请确认 keys/allowed_signers 中登记的 {args.reviewer} 的公钥与 --key 对应")
+    text = withdrawal.block_text(item, args.reviewer, at, args.mode, reason, signature)
+    item.path.write_bytes(text.encode("utf-8"))
+    print(f"{item.relpath}：{args.reviewer} 已撤除该信息（{withdrawal.MODES[args.mode]}）。"
+          f"重新构建并部署后生效。")
+    return 0
