@@ -42,6 +42,8 @@ def letter(item, ctx):
     received = f.get("received")
     if f.get("type") != "letter" or received is None:
         return
+    if any(item.meta.get(n) is not None and n not in f for n in ("replied", "extended_to")):
+        return          # a malformed date: the schema reports it, we do not guess around it
     replied, extended, approver = f.get("replied"), f.get("extended_to"), f.get("extension_approved_by")
     policy = workdays.policy()
     if replied is not None and replied < received:
