@@ -1,0 +1,128 @@
+"""LinkChecker over the built group, served on 127.0.0.1 by our preview server.
+
+Run as root, LinkChecker drops privileges to `nobody` and can then not write
+its own output files, yet still exits 1 on a broken link: so its CSV is read
+from stdout, and an exit code is trusted only together with that CSV (an exit
+1 without any broken row is LinkChecker failing, never "broken links").
+"""
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import dates
+from .commands.serve import make_server
+
+FIELDS = ["urlname", "parentname", "base", "result", "warningstring", "infostring", "valid", "url",
+          "line", "column", "name", "dltime", "size", "checktime", "cached", "level", "modified"]
+
+# Our server says who it is, so LinkChecker may go faster than its default 10
+# requests per second to one host (see maxrequestspersecond in its manual).
+CONFIG = """[checking]
+maxrequestspersecond=100
+"""
+
+
+class LinkCheckerFailed(Exception):
+    """LinkChecker did not run to the end: the result says nothing about links."""
+
+
+@dataclass
+class Result:
+    start_urls: list[str]
+    extern: bool
+    rows: list[dict] = field(default_factory=list)     # every URL LinkChecker reported
+    csv_text: str = ""
+
+    @property
+    def broken(self) -> list[dict]:
+        return [r for r in self.rows if r.get("valid") == "False"]
+
+
+def linkchecker_command() -> str:
+    local = Path(sys.executable).parent / "linkchecker"
+    found = str(local) if local.exists() else shutil.which("linkchecker")
+    if not found:
+        raise LinkCheckerFailed("找不到 linkchecker 命令（pip install linkchecker==10.6.0）")
+    return found
+
+
+def _serve(output: Path, portal: str):
+    server = make_server(output, 0, portal)
+    base = server.RequestHandlerClass            # functools.partial(Handler, directory=…)
+
+    class Handler(base.func):
+        def end_headers(self):
+            self.send_header("LinkChecker", "govsite")
+            super().end_headers()
+
+    server.RequestHandlerClass = functools.partial(Handler, *base.args, **base.keywords)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def run(output: Path, site_ids: list[str], portal: str, extern: bool = False, timeout: int = 20) -> Result:
+    server = _serve(output, portal)
+    host = f"http://127.0.0.1:{server.server_address[1]}"
+    result = Result([f"{host}/{sid}/" for sid in site_ids], extern)
+    try:
+        with tempfile.TemporaryDirectory(prefix="govsite-linkcheck-") as tmp:
+            Path(tmp).chmod(0o755)               # readable after LinkChecker drops to nobody
+            config = Path(tmp) / "linkcheckerrc"
+            config.write_text(CONFIG, encoding="utf-8")
+            config.chmod(0o644)
+            cmd = [linkchecker_command(), "-f", str(config), "--no-status", "-v", "-o", "csv/utf-8",
+                   "--timeout", str(timeout), *(["--check-extern"] if extern else []), *result.start_urls]
+            proc = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", errors="replace",
+                                  cwd=tmp)
+    finally:
+        server.shutdown()
+        server.server_close()
+    result.csv_text = "\n".join(line for line in proc.stdout.splitlines() if not line.startswith("#")) + "\n"
+    if not proc.stdout.strip() or "urlname;" not in proc.stdout:
+        raise LinkCheckerFailed(f"LinkChecker 未输出检查结果（退出码 {proc.returncode}）：{proc.stderr.strip()[-500:]}")
+    result.rows = [_local(r, host) for r in csv.DictReader(io.StringIO(result.csv_text), delimiter=";")]
+    if proc.returncode not in (0, 1) or (proc.returncode == 1) != bool(result.broken):
+        raise LinkCheckerFailed(f"LinkChecker 退出码 {proc.returncode} 与其结果不符"
+                                f"（失效链接 {len(result.broken)} 个）：{proc.stderr.strip()[-500:]}")
+    return result
+
+
+def _local(row: dict, host: str) -> dict:
+    """URLs of our loopback server become paths (/portal/…), stable between runs."""
+    out = {k: row.get(k) for k in FIELDS}
+    for key in ("url", "parentname"):
+        value = out.get(key) or ""
+        if value.startswith(host):
+            out[key] = value[len(host):] or "/"
+    return out
+
+
+def write(result: Result, output: Path) -> tuple[Path, Path]:
+    """output/linkcheck.json and output/linkcheck.csv."""
+    data = {
+        "generated": dates.now().isoformat(timespec="seconds"),
+        "sites": [urllib.parse.urlsplit(u).path.strip("/") for u in result.start_urls],
+        "extern": result.extern,
+        "checked": len(result.rows),
+        "broken": result.broken,
+        "urls": result.rows,
+    }
+    json_path, csv_path = output / "linkcheck.json", output / "linkcheck.csv"
+    json_path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, FIELDS, delimiter=";", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(result.rows)
+    csv_path.write_text(buf.getvalue(), encoding="utf-8")
+    return json_path, csv_path
