@@ -3,6 +3,7 @@
 `link.not-allowed`: every URL of the rendered HTML passes the allowlist.
 `html.unsafe`: raw HTML keeps to what nh3 (ammonia) lets through; the offending
 snippet is reported, never silently stripped, so the editor sees it.
+`link.root-path` (warning): `/…` means /<site-id>/… in preview, the domain root live.
 `html.malformed`: an HTML tag that is never closed (`<a href="…` without `>`).
 """
 from __future__ import annotations
@@ -16,7 +17,7 @@ import lxml.html
 import nh3
 
 from .. import links, render
-from ..findings import ERROR, Finding
+from ..findings import ERROR, WARNING, Finding
 
 # nh3's own allowlist, plus what our Markdown emits (ids, classes, table
 # alignment) and media from allowlisted hosts (their URLs are link.not-allowed's).
@@ -85,6 +86,10 @@ def not_allowed(item, ctx):
     for f in links.urls_in(_parsed(item)):
         why = allow.refusal(f.url)
         if why is None:
+            if re.match(r"^\s*/(?![/\\])", f.url):
+                yield Finding("link.root-path", WARNING, item.relpath, line_of(item, f.url, f.text),
+                              f"站内链接 {f.url[:120]!r} 以“/”开头：预览（/网站标识/…）和正式网站（域名/…）中指向不同位置",
+                              "body", "改为相对路径（如 ../tzgg/xxx.html）或完整网址（https://域名/…）")
             continue
         shown = links.parse(f.url).raw if len(f.url) > links.MAX_URL else f.url
         shown = shown if len(shown) <= 120 else shown[:117] + "…"
