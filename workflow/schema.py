@@ -58,10 +58,15 @@ class Context:
         )
 
 
+# What `govsite new` writes for a field still to be filled: it counts as missing.
+PLACEHOLDER = "（待填写）"
+PLACEHOLDERS = {PLACEHOLDER, "(待填写)", "待填写"}
+
+
 def is_blank(value) -> bool:
     if value is None:
         return True
-    if isinstance(value, str) and not value.strip():
+    if isinstance(value, str) and (not value.strip() or value.strip() in PLACEHOLDERS):
         return True
     if isinstance(value, (list, dict)) and not value:
         return True

@@ -1,0 +1,92 @@
+"""`govsite new --site ID --column COLUMN "标题"`: scaffold an item for an editor.
+
+The file gets today's date, a stable ASCII slug (pinyin of the title, fixed
+from then on: renaming the title never moves the URL) and every required field
+of the column's content type as a placeholder that `govsite check` reports
+until it is filled.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sys
+
+from pypinyin import lazy_pinyin
+
+from .. import dates
+from ..item_schema import COMMON, DEFAULT_TYPE, TYPE_FIELDS, TYPES
+from ..schema import PLACEHOLDER
+from ..sites import load_group
+
+SLUG_MAX = 60
+
+
+def register(sub):
+    p = sub.add_parser("new", help="按栏目的内容类型新建一条信息（必填字段留作待填写）")
+    p.add_argument("title", help="信息标题")
+    p.add_argument("--site", required=True, metavar="ID", help="网站标识，如 portal")
+    p.add_argument("--column", required=True, metavar="COLUMN", help="栏目标识，如 tzgg")
+    p.add_argument("--author", metavar="EDITOR", help="发布人（编辑标识）；不填则留作待填写")
+    p.set_defaults(func=run)
+
+
+def slugify(title: str) -> str:
+    """Pinyin words joined by '-', lowercase ASCII, at most SLUG_MAX characters."""
+    words = [re.sub(r"[^a-z0-9]+", "-", w.lower()).strip("-") for w in lazy_pinyin(title)]
+    slug = ""
+    for word in filter(None, "-".join(words).split("-")):
+        if len(slug) + len(word) + 1 > SLUG_MAX:
+            break
+        slug = f"{slug}-{word}" if slug else word
+    return slug or "xinxi"
+
+
+def scaffold(title: str, item_type: str, author: str | None) -> str:
+    lines = ["---", f"title: {json.dumps(title, ensure_ascii=False)}", f"date: {dates.today().isoformat()}"]
+    fields = {**COMMON, **TYPE_FIELDS.get(item_type, {})}
+    for name, spec in fields.items():
+        if not spec.required or name in ("title", "date"):
+            continue
+        value = author if name == "author" and author else PLACEHOLDER
+        hint = f"{spec.label}" + (f"，例如 {spec.example}" if spec.example else "")
+        if spec.choices:
+            hint += f"（可选：{'、'.join(spec.choices)}）"
+        lines.append(f"{name}: {value}  # {hint}")
+    lines += ["---", "（在此填写正文）", ""]
+    return "\n".join(lines)
+
+
+def fail(message: str) -> int:
+    print(f"govsite new: {message}", file=sys.stderr)
+    return 2
+
+
+def run(args) -> int:
+    group = load_group(args.root)
+    site = group.sites.get(args.site)
+    if site is None:
+        return fail(f"没有标识为“{args.site}”的网站。可用的网站标识：{', '.join(group.sites)}")
+    column = site.columns.get(args.column)
+    if column is None:
+        choices = "、".join(f"{c.id}（{c.name}）" for c in site.columns.values())
+        return fail(f"网站“{site.name}”没有栏目“{args.column}”。可用的栏目：{choices}")
+    title = args.title.strip()
+    if not title:
+        return fail("标题不能为空")
+    if args.author and not re.match(r"^[a-z0-9][a-z0-9._-]*$", args.author):
+        return fail(f"--author “{args.author}”不是编辑标识（小写英文、数字、点、横线），例如 wei.lan")
+    item_type = DEFAULT_TYPE[column.type]
+    folder = site.dir / column.id
+    base = slugify(title)
+    slug, n = base, 1
+    while (folder / f"{slug}.md").exists():
+        n += 1
+        slug = f"{base}-{n}"
+    path = folder / f"{slug}.md"
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_text(scaffold(title, item_type, args.author), encoding="utf-8")
+    rel = path.relative_to(group.root).as_posix()
+    print(f"已新建 {rel}（{column.name}，{TYPES[item_type]}）。")
+    print(f"请填写所有标为“{PLACEHOLDER}”的字段和正文，然后运行 govsite check {rel}；"
+          "文件名即网址，发布后不要再改。")
+    return 0
