@@ -1,0 +1,102 @@
+"""网上采集: subordinate sites' items listed on the portal, never refused or withdrawn ones."""
+from __future__ import annotations
+
+from tests.group_setup import main_of, page, published, receiving_portal
+
+BODY = "区里召开了独一无二的专场推介会。\n"
+
+
+def district_item(group, slug="tuijiehui", **fields):
+    fields.setdefault("title", "某某区举办招商推介会")
+    fields.setdefault("source", "某某区融媒体中心")
+    return group.item("district", "yaowen", slug, body=BODY, **fields)
+
+
+def test_syndicated_item_is_listed_on_the_portal_with_source_date_and_link_to_the_original(group):
+    receiving_portal(group)
+    published(group, district_item(group, syndicate=["portal"], date="2026-11-18 10:00"))
+    code, out, err = group.build()
+    assert code == 0, out + err
+    listing = main_of(page(group, "portal/xqbm/index.html"))
+    assert "某某区举办招商推介会" in listing
+    assert 'href="/district/yaowen/tuijiehui.html"' in listing
+    assert "测试市某某区人民政府 · 某某区融媒体中心" in listing
+    assert "2026-11-18" in listing
+    assert "某某区举办招商推介会" in page(group, "portal/index.html")
+    # No second copy of the body anywhere on the portal.
+    portal_files = [p for p in (group.output / "portal").rglob("*.html")]
+    assert not any("独一无二的专场推介会" in p.read_text(encoding="utf-8") for p in portal_files)
+    assert "独一无二的专场推介会" in page(group, "district/yaowen/tuijiehui.html")
+
+
+def test_column_rule_syndicates_without_the_field_and_a_copy_carries_canonical(group):
+    receiving_portal(group, syndication={"column": "xqbm", "rules": [
+        {"sites": ["district"], "columns": ["yaowen"], "into": "yaowen", "copy": True}]})
+    published(group, district_item(group))
+    code, out, err = group.build()
+    assert code == 0, out + err
+    listing = main_of(page(group, "portal/yaowen/index.html"))
+    assert 'href="/portal/yaowen/district-tuijiehui.html"' in listing
+    copy = page(group, "portal/yaowen/district-tuijiehui.html")
+    assert '<link rel="canonical" href="/district/yaowen/tuijiehui.html">' in copy
+    assert "独一无二的专场推介会" in copy
+    assert "district-tuijiehui" not in page(group, "portal/sitemap.xml")
+    # The rule names its column: the default syndication column stays empty.
+    assert "某某区举办招商推介会" not in main_of(page(group, "portal/xqbm/index.html"))
+
+
+def test_production_links_point_to_the_original_domain(group):
+    receiving_portal(group)
+    published(group, district_item(group, syndicate=["portal"]))
+    code, out, err = group.build("--production")
+    assert code == 0, out + err
+    assert 'href="https://district.test-city.gov.cn/yaowen/tuijiehui.html"' in page(group, "portal/xqbm/index.html")
+
+
+def test_refused_and_withdrawn_originals_are_never_syndicated(group):
+    receiving_portal(group)
+    district_item(group, "weishenhe", title="未经审核的信息", syndicate=["portal"])
+    path = published(group, district_item(group, "chehui", title="已撤除的信息", syndicate=["portal"]))
+    code, out, err = group.govsite("withdraw", path, "--reason", "内容有误", "--as", "qu.shen",
+                                   "--key", group.keys["qu.shen"])
+    assert code == 0, out + err
+    published(group, district_item(group, "zhengchang", title="正常发布的信息", syndicate=["portal"]))
+    code, out, err = group.build()
+    assert code == 0, out + err
+    listing = main_of(page(group, "portal/xqbm/index.html"))
+    assert "正常发布的信息" in listing
+    assert "未经审核的信息" not in listing
+    assert "已撤除的信息" not in listing
+
+
+def test_syndication_target_outside_the_group_is_refused(group):
+    receiving_portal(group)
+    bad = district_item(group, syndicate=["shengzhengfu"])
+    findings = [f for f in group.check_json(bad)
+                if f["severity"] == "error" and not f["rule"].startswith("approval.")]
+    assert [(f["rule"], f["field"]) for f in findings] == [("syndicate.unknown-site", "syndicate")]
+    assert "shengzhengfu" in findings[0]["message"] and "portal" in findings[0]["fix"]
+    code, out, err = group.build()
+    assert "某某区举办招商推介会" not in page(group, "portal/xqbm/index.html")
+
+
+def test_syndication_to_a_site_that_receives_nothing_is_refused(group):
+    receiving_portal(group)
+    bad = group.item("portal", "yaowen", "fan-xiang", syndicate=["district"])
+    rules = {f["rule"] for f in group.check_json(bad) if f["severity"] == "error"}
+    assert "syndicate.not-receiving" in rules
+
+
+def test_syndication_column_that_is_not_a_column_is_a_config_error(group):
+    receiving_portal(group, syndication={"column": "meiyou"})
+    code, out, err = group.govsite("check")
+    assert code == 2
+    assert "site.syndication" in err and "“meiyou”不在本网站的 columns 中" in err
+
+
+def test_syndication_rule_naming_a_site_outside_the_group_is_a_config_error(group):
+    receiving_portal(group, syndication={"column": "xqbm", "rules": [{"sites": ["nowhere"]}]})
+    code, out, err = group.govsite("build")
+    assert code == 2
+    assert "site.syndication" in err and "“nowhere”不是站群中的其他网站" in err
+    assert not (group.root / "output").exists()

@@ -1,0 +1,44 @@
+"""栏目共建: a topic of the portal collects tagged items from every site of the group."""
+from __future__ import annotations
+
+from tests.group_setup import main_of, page, published, receiving_portal
+
+TOPIC = "yingshang-huanjing"
+
+
+def test_topic_page_lists_tagged_items_of_every_site_with_their_sources(group):
+    receiving_portal(group)
+    published(group, group.item("portal", "zhuanti", "yingshang-zhuanti", title="优化营商环境专题",
+                                summary="集中发布优化营商环境的政策和动态。"))
+    published(group, group.item("portal", "yaowen", "tuijinhui", title="全市营商环境推进会召开",
+                                source="测试市发展和改革委员会", tags=[TOPIC]))
+    published(group, group.item("district", "yaowen", "zhengqi", title="区政企面对面座谈会",
+                                source="某某区融媒体中心", tags=[TOPIC]))
+    published(group, group.item("district", "yaowen", "wuguan", title="与专题无关的区里消息"))
+    group.item("district", "yaowen", "weishen", title="未审核的专题信息", tags=[TOPIC])
+    code, out, err = group.build()
+    assert code == 0, out + err
+    topic = main_of(page(group, f"portal/topic/{TOPIC}.html"))
+    assert "<h1>优化营商环境</h1>" in topic
+    assert 'href="/portal/yaowen/tuijinhui.html">全市营商环境推进会召开' in topic
+    assert "测试市发展和改革委员会" in topic
+    assert 'href="/district/yaowen/zhengqi.html">区政企面对面座谈会' in topic
+    assert "测试市某某区人民政府 · 某某区融媒体中心" in topic
+    assert "与专题无关的区里消息" not in topic
+    assert "未审核的专题信息" not in topic
+    assert "集中发布优化营商环境的政策和动态。" in topic
+    assert 'href="/portal/zhuanti/yingshang-zhuanti.html">专题介绍' in topic
+    # The topic column of the portal leads to the topic page.
+    assert f'href="/portal/topic/{TOPIC}.html">优化营商环境</a>（2 条）' in page(group, "portal/zhuanti/index.html")
+
+
+def test_tag_of_a_topic_that_does_not_exist_is_refused(group):
+    receiving_portal(group)
+    path = published(group, group.item("district", "yaowen", "zhengqi", tags=[TOPIC]))
+    receiving_portal(group, topics={"another": {"name": "另一个专题"}})
+    findings = [f for f in group.check_json(path) if f["severity"] == "error"]
+    assert [(f["rule"], f["field"]) for f in findings] == [("topic.unknown", "tags")]
+    assert TOPIC in findings[0]["message"] and "another（另一个专题）" in findings[0]["fix"]
+    code, out, err = group.build()
+    assert "topic.unknown" in out
+    assert not (group.output / "district" / "yaowen" / "zhengqi.html").exists()
