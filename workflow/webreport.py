@@ -82,8 +82,11 @@ def _title(d) -> str:
 
 def _entry(d, rule: str) -> dict:
     f = next(f for f in d.findings if f.rule == rule)
-    return {"path": d.item.relpath, "title": _title(d), "source": _source(d), "line": f.line,
-            "message": f.message}
+    entry = {"path": d.item.relpath, "title": _title(d), "source": _source(d), "line": f.line,
+             "message": f.message}
+    if d.item.fields.get("reply_unit"):
+        entry["reply_unit"] = d.item.fields["reply_unit"]
+    return entry
 
 
 def _counts(decisions) -> dict:

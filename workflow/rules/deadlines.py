@@ -84,7 +84,7 @@ def letter(item, ctx):
         return
     if not overdue:
         return
-    allowed = f"延期答复期限 {deadline}" if deadline else f"{limit} 个工作日"
+    allowed = f"延期答复期限 {deadline}" if deadline else f"规定的 {limit} 个工作日"
     if replied:
         message = f"来信 {received} 收到，{replied} 才答复，用时 {days} 个工作日，超过{allowed}"
         fix = "今后在期限内答复；确需延期的，经分管领导同意后填写 extended_to 和 extension_approved_by"
