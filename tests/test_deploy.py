@@ -88,10 +88,21 @@ def test_last_n_releases_are_kept(group, target):
     approved(group)
     build(group)
     for _ in range(3):
-        assert deploy(group, target, "--keep", "2")[0] == 0
+        assert deploy(group, target, "--keep", "2", "--force")[0] == 0
     kept = releases(target)
     assert len(kept) == 2
     assert live(target) == f"releases/{kept[-1]}"
+
+
+def test_an_identical_rebuild_does_not_spend_a_backup(group, target):
+    approved(group)
+    build(group)
+    assert deploy(group, target)[0] == 0
+    build(group)                                  # e.g. a scheduled rebuild with nothing due
+    code, out, err = deploy(group, target)
+    assert code == 0, err
+    assert "完全相同" in out
+    assert len(releases(target)) == 1
 
 
 def test_rollback_goes_to_the_previous_release_and_to_a_named_one(group, target, two_builds):

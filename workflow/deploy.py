@@ -208,13 +208,32 @@ def actor() -> str:
             or getpass.getuser())
 
 
+def unchanged(target: Target, state: "State", manifests: dict[str, dict]) -> bool:
+    """True when `current` already holds these exact files and items (a scheduled
+    rebuild with nothing due), so backups are not spent on identical releases."""
+    if not state.current:
+        return False
+    for sid, local in manifests.items():
+        text = target.sh(f'cat "$T/current/{sid}/{manifest.NAME}" 2>/dev/null || true')
+        try:
+            live = manifest.parse(text, sid)
+        except manifest.ManifestError:
+            return False
+        if live["files"] != local["files"] or live.get("items") != local.get("items"):
+            return False
+    return True
+
+
 def deploy(output: Path, site_ids: list[str], target: Target, keep: int = KEEP,
-           bwlimit: int | None = None, echo=print) -> str:
+           bwlimit: int | None = None, force: bool = False, echo=print) -> str:
     """Copy the build to a new release, switch `current` to it, keep the last `keep`."""
     report, manifests = check_output(Path(output), site_ids)
     state = target.probe()
     with target.lock():
         state = target.probe()                  # as it is now that we hold the lock
+        if not force and unchanged(target, state, manifests):
+            echo(f"线上版本 {state.current} 与本次构建完全相同，未建立新版本（需要时用 --force）")
+            return state.current
         commit = next((m["build"].get("commit") for m in manifests.values()), None)
         name = release_name(commit, state.releases, dates.now())
         partial = f"releases/.partial-{name}"

@@ -27,6 +27,7 @@ def register(sub):
                    help=f"保留最近 N 个版本作为备份（默认 {KEEP}）")
     p.add_argument("--output", type=Path, help="已构建的输出目录（默认 output/）")
     p.add_argument("--ssh", metavar="CMD", help="ssh 命令行（默认环境变量 GOVSITE_SSH 或 ssh）")
+    p.add_argument("--force", action="store_true", help="即使与线上版本完全相同也建立新版本")
     p.add_argument("--bwlimit", type=positive, metavar="KBPS", help="限制 rsync 传输速率（KB/s）")
     p.set_defaults(func=run)
 
@@ -35,7 +36,8 @@ def run(args) -> int:
     group = load_group(args.root)
     output = (args.output or args.root / "output").resolve()
     try:
-        deploy(output, list(group.sites), Target.parse(args.to, args.ssh), args.keep, args.bwlimit)
+        deploy(output, list(group.sites), Target.parse(args.to, args.ssh), args.keep, args.bwlimit,
+               args.force)
     except DeployError as exc:
         print(f"govsite deploy: 未部署，线上网站未改动：{exc}", file=sys.stderr)
         return exc.code
