@@ -1,0 +1,163 @@
+"""CI templates (issue 7): both files parse, and every `govsite` line in them runs on the demo."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.repo import PROJECT
+
+CI = PROJECT / "workflow" / "ci"
+BIN = str(Path(sys.executable).parent)
+COPIED = ["content", "keys", "themes", "plugins", "pelicanconf.py", "publishconf.py", "CODEOWNERS",
+          "pyproject.toml"]
+
+
+def github(data) -> dict[str, list[str]]:
+    return {name: [line for step in job["steps"] for line in step.get("run", "").splitlines()]
+            for name, job in data["jobs"].items()}
+
+
+def gitlab(data) -> dict[str, list[str]]:
+    default = data.get("default", {}).get("before_script", [])
+    return {name: [*job.get("before_script", default), *job["script"]]
+            for name, job in data.items() if isinstance(job, dict) and "script" in job}
+
+
+def govsite_lines(jobs: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {name: [l for l in lines if "govsite " in l] for name, lines in jobs.items()}
+
+
+TEMPLATES = {
+    "github-actions.yml": (github, {"BASE_SHA"}),
+    "gitlab-ci.yml": (gitlab, {"CI_MERGE_REQUEST_DIFF_BASE_SHA"}),
+}
+
+
+def load(name):
+    return yaml.safe_load((CI / name).read_text(encoding="utf-8"))
+
+
+def git(root, *args):
+    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def demo(tmp_path):
+    """The demo group as a Git repository: a base commit, then a pull request adding
+    the Qingxiu district's items (signed in the demo)."""
+    root = tmp_path / "demo"
+    for name in COPIED:
+        src = PROJECT / name
+        if src.is_dir():
+            shutil.copytree(src, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(src, root / name)
+    git(root.parent, "init", "-q", "-b", "main", str(root))
+    git(root, "config", "user.name", "编辑甲")
+    git(root, "config", "user.email", "editor@nn-demo.gov.cn")
+    items = sorted((root / "content" / "qingxiu").rglob("*.md"))
+    assert items
+    moved = tmp_path / "held"
+    shutil.move(root / "content" / "qingxiu", moved)
+    (root / "content" / "qingxiu").mkdir()
+    shutil.copy(moved / "site.yaml", root / "content" / "qingxiu" / "site.yaml")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "base")
+    base = git(root, "rev-parse", "HEAD").strip()
+    shutil.rmtree(root / "content" / "qingxiu")
+    shutil.move(moved, root / "content" / "qingxiu")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "青秀区：新增信息")
+    return root, base
+
+
+@pytest.fixture
+def target():
+    folder = Path(tempfile.mkdtemp(prefix="govsite-ci-target-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def run_lines(root, lines, env):
+    results = []
+    for line in lines:
+        proc = subprocess.run(["bash", "-eo", "pipefail", "-c", line], cwd=root, env=env,
+                              capture_output=True, text=True)
+        results.append((line, proc.returncode, proc.stdout + proc.stderr))
+    return results
+
+
+def environment(base, target, names):
+    env = {**os.environ, "PATH": BIN + os.pathsep + os.environ["PATH"], "DEPLOY_TARGET": str(target)}
+    env.update({n: base for n in names})
+    return env
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_template_runs_review_then_publish_on_the_demo(name, demo, target):
+    root, base = demo
+    parse, base_vars = TEMPLATES[name]
+    jobs = govsite_lines(parse(load(name)))
+    review, publish = jobs["review"], jobs["publish"]
+    assert any("govsite check" in l and "xargs" in l for l in review)
+    assert any(l.strip() == "govsite build --strict" for l in review)
+    assert any(l.strip() == "govsite linkcheck" for l in review)
+    assert any("govsite deploy --to" in l for l in publish)
+    env = environment(base, target, base_vars)
+
+    for line, code, out in run_lines(root, review, env):
+        assert code == 0, (line, out)
+        if "xargs" in line:
+            assert "检查 11 条信息" in out                   # exactly the items the pull request adds
+    pages = [p for p in (root / "output").rglob("*.html") if "pagefind" not in p.parts]
+    assert pages and all('<meta name="robots" content="noindex">' in p.read_text(encoding="utf-8")
+                         for p in pages)
+    assert (root / "output" / "linkcheck.json").is_file()
+
+    for line, code, out in run_lines(root, publish, env):
+        assert code == 0, (line, out)
+    live = target / "current" / "portal" / "index.html"
+    assert live.is_file()
+    assert 'content="noindex"' not in live.read_text(encoding="utf-8")
+    assert "https://www.nn-demo.gov.cn" in live.read_text(encoding="utf-8") or "nn-demo.gov.cn" in live.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_template_review_fails_on_a_changed_item_that_is_not_approved(name, demo, target):
+    root, base = demo
+    parse, base_vars = TEMPLATES[name]
+    item = next((root / "content" / "qingxiu").rglob("*.md"))
+    item.write_text(item.read_text(encoding="utf-8").replace("。", "！", 1), encoding="utf-8")
+    git(root, "commit", "-q", "-am", "审核后又改了一处")
+    check = [l for l in govsite_lines(parse(load(name)))["review"] if "xargs" in l]
+    (line, code, out), = run_lines(root, check, environment(base, target, base_vars))
+    assert code != 0
+    assert "approval.invalid" in out and item.name in out
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_template_keeps_the_preview_and_rebuilds_on_a_schedule(name):
+    data = load(name)
+    if name == "github-actions.yml":
+        triggers = data.get("on", data.get(True))
+        assert triggers["schedule"][0]["cron"]
+        upload = [s for s in data["jobs"]["review"]["steps"] if "upload-artifact" in s.get("uses", "")]
+        assert upload and upload[0]["with"]["path"] == "output/" and upload[0]["if"] == "always()"
+        assert "pull_request" in triggers and data["jobs"]["publish"]["if"].count("pull_request") == 1
+    else:
+        assert "schedule" in (CI / name).read_text(encoding="utf-8")
+        assert data["review"]["artifacts"]["paths"] == ["output/"]
+        assert data["review"]["rules"][0]["if"] == '$CI_PIPELINE_SOURCE == "merge_request_event"'
+        assert data["publish"]["rules"][0]["if"] == "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"
+
+
+def test_templates_ship_with_the_package():
+    import workflow
+
+    folder = Path(workflow.__file__).parent / "ci"
+    assert {p.name for p in folder.iterdir()} >= set(TEMPLATES)
