@@ -42,3 +42,14 @@ def test_tag_of_a_topic_that_does_not_exist_is_refused(group):
     code, out, err = group.build()
     assert "topic.unknown" in out
     assert not (group.output / "district" / "yaowen" / "zhengqi.html").exists()
+
+
+def test_intro_item_of_a_topic_links_to_the_topic_page(group):
+    receiving_portal(group)
+    published(group, group.item("portal", "zhuanti", "yingshang-zhuanti", title="优化营商环境专题"))
+    published(group, group.item("district", "yaowen", "zhengqi", tags=[TOPIC]))
+    code, out, err = group.build()
+    assert code == 0, out + err
+    intro = page(group, "portal/zhuanti/yingshang-zhuanti.html")
+    assert f'<a href="/portal/topic/{TOPIC}.html">进入专题：优化营商环境（站群各网站 1 条信息）</a>' in intro
+    assert "进入专题" not in page(group, "district/yaowen/zhengqi.html")
