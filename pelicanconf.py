@@ -42,9 +42,10 @@ AUTHOR_SAVE_AS = AUTHORS_SAVE_AS = ""
 TAG_SAVE_AS = TAGS_SAVE_AS = ""
 CATEGORIES_SAVE_AS = ARCHIVES_SAVE_AS = ""
 DRAFT_SAVE_AS = DRAFT_PAGE_SAVE_AS = ""
-DIRECT_TEMPLATES = ["index", "search", "notfound", "sitemap_html", "directory"]
+DIRECT_TEMPLATES = ["index", "search", "notfound", "sitemap_html", "directory", "gone"]
 SEARCH_SAVE_AS = "search.html"
 NOTFOUND_SAVE_AS = "404.html"
+GONE_SAVE_AS = "410.html"          # nginx answers items withdrawn with `mode: gone` with it
 SITEMAP_HTML_SAVE_AS = "sitemap.html"
 DIRECTORY_SAVE_AS = "sites.html"
 
@@ -60,7 +61,7 @@ FEED_MAX_ITEMS = 50
 
 SITEMAP = {
     "format": "xml",
-    "exclude": [r"^404\.html$", r"^search\.html$", r"index_\d+\.html$"],
+    "exclude": [r"^404\.html$", r"^410\.html$", r"^search\.html$", r"index_\d+\.html$"],
 }
 
 DELETE_OUTPUT_DIRECTORY = False   # the build writes into a fresh staging folder

@@ -134,6 +134,7 @@ def test_real_nginx_serves_two_sites_by_host_header(running):
 def test_real_nginx_answers_410_for_gone_items_with_the_security_headers(running):
     status, headers, body = get(running, DISTRICT, "/yaowen/yi-shanchu.html")
     assert status == 410
+    assert "抱歉，您访问的信息已删除" in body and "测试市某某区人民政府" in body
     for name, value in nginx.HEADERS.items():
         assert headers[name.lower()] == value
     status, headers, body = get(running, DISTRICT, "/yaowen/yi-shanchu/fujian.pdf")

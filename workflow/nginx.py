@@ -62,6 +62,7 @@ def server_block(site, root: str, gone_items, listen: str = "80", cert: str | No
         f"    charset_types {CHARSET_TYPES};",
         "    server_tokens off;",
         "    error_page 404 /404.html;",
+        "    error_page 410 /410.html;",
     ]
     lines += [f'    add_header {h} "{v}" always;' for h, v in HEADERS.items()]
     lines += [
