@@ -80,3 +80,34 @@ def test_verify_bad_input_is_a_clear_error(group, args, words):
     code, out, err = group.govsite("verify", *[a.format(repo=group.root) for a in args])
     assert code == 2
     assert words in err
+
+
+def test_manifest_lists_every_file_the_build_commit_and_each_items_approvers(group):
+    import hashlib
+    import subprocess
+
+    from workflow import dates, items
+
+    path = group.item(column="zcwj", slug="zheng-ce")
+    assert group.approve(path, "chu.shen")[0] == 0
+    assert group.approve(path, "zhong.shen")[0] == 0
+    for args in (["init", "-q"], ["config", "user.name", "t"], ["config", "user.email", "t@t"],
+                 ["add", "."], ["commit", "-q", "-m", "x"]):
+        subprocess.run(["git", "-C", str(group.root), *args], check=True, capture_output=True)
+    head = subprocess.run(["git", "-C", str(group.root), "rev-parse", "HEAD"], capture_output=True,
+                          text=True).stdout.strip()
+    build(group)
+    site = group.output / "portal"
+    data = json.loads((site / "manifest.json").read_text(encoding="utf-8"))
+    on_disk = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()} - {"manifest.json"}
+    assert set(data["files"]) == on_disk
+    for rel, entry in data["files"].items():
+        assert entry["sha256"] == hashlib.sha256((site / rel).read_bytes()).hexdigest(), rel
+    assert data["build"]["commit"] == head
+    assert dates.parse_datetime(data["build"]["built_at"]).date() == dates.today()
+    (item,) = data["items"]
+    assert item["path"] == "content/portal/zcwj/zheng-ce.md" and item["url"] == "zcwj/zheng-ce.html"
+    signed = {(a["level"], a["by"]): a["at"] for a in items.load(path, group.root).meta["approvals"]}
+    assert [(a["level"], a["by"]) for a in item["approvals"]] == [("初审", "chu.shen"), ("终审", "zhong.shen")]
+    for a in item["approvals"]:
+        assert dates.parse_datetime(a["at"]) == dates.parse_datetime(signed[(a["level"], a["by"])])
