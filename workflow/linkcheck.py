@@ -11,6 +11,7 @@ import csv
 import functools
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -28,8 +29,14 @@ FIELDS = ["urlname", "parentname", "base", "result", "warningstring", "infostrin
 
 # Our server says who it is, so LinkChecker may go faster than its default 10
 # requests per second to one host (see maxrequestspersecond in its manual).
+# Every site of the group is internal (by default only the start URL's folder
+# is, and links between sites would be syntax-checked only); sites not asked
+# for are checked but not crawled.
 CONFIG = """[checking]
 maxrequestspersecond=100
+[filtering]
+internlinks=^{host}/
+nofollow=^{host}/(?!{sites})[^/]+/
 """
 
 
@@ -75,11 +82,12 @@ def run(output: Path, site_ids: list[str], portal: str, extern: bool = False, ti
     server = _serve(output, portal)
     host = f"http://127.0.0.1:{server.server_address[1]}"
     result = Result([f"{host}/{sid}/" for sid in site_ids], extern)
+    follow = "|".join(re.escape(sid) + "/" for sid in site_ids)
     try:
         with tempfile.TemporaryDirectory(prefix="govsite-linkcheck-") as tmp:
             Path(tmp).chmod(0o755)               # readable after LinkChecker drops to nobody
             config = Path(tmp) / "linkcheckerrc"
-            config.write_text(CONFIG, encoding="utf-8")
+            config.write_text(CONFIG.format(host=re.escape(host), sites=follow), encoding="utf-8")
             config.chmod(0o644)
             cmd = [linkchecker_command(), "-f", str(config), "--no-status", "-v", "-o", "csv/utf-8",
                    "--timeout", str(timeout), *(["--check-extern"] if extern else []), *result.start_urls]
@@ -88,14 +96,26 @@ def run(output: Path, site_ids: list[str], portal: str, extern: bool = False, ti
     finally:
         server.shutdown()
         server.server_close()
-    result.csv_text = "\n".join(line for line in proc.stdout.splitlines() if not line.startswith("#")) + "\n"
-    if not proc.stdout.strip() or "urlname;" not in proc.stdout:
-        raise LinkCheckerFailed(f"LinkChecker 未输出检查结果（退出码 {proc.returncode}）：{proc.stderr.strip()[-500:]}")
-    result.rows = [_local(r, host) for r in csv.DictReader(io.StringIO(result.csv_text), delimiter=";")]
-    if proc.returncode not in (0, 1) or (proc.returncode == 1) != bool(result.broken):
-        raise LinkCheckerFailed(f"LinkChecker 退出码 {proc.returncode} 与其结果不符"
-                                f"（失效链接 {len(result.broken)} 个）：{proc.stderr.strip()[-500:]}")
+    result.csv_text, result.rows = interpret(proc, host)
     return result
+
+
+def interpret(proc: subprocess.CompletedProcess, host: str = "") -> tuple[str, list[dict]]:
+    """(CSV text, rows) of a LinkChecker run; LinkCheckerFailed when it is no result.
+
+    Exit 1 means "broken links" only if the CSV on stdout lists one: the same
+    exit 1 also comes from LinkChecker failing (e.g. unable to write a file).
+    """
+    stdout = proc.stdout or ""
+    if "urlname;" not in stdout:
+        raise LinkCheckerFailed(f"LinkChecker 未输出检查结果（退出码 {proc.returncode}）：{(proc.stderr or '').strip()[-500:]}")
+    text = "\n".join(line for line in stdout.splitlines() if not line.startswith("#")) + "\n"
+    rows = [_local(r, host) for r in csv.DictReader(io.StringIO(text), delimiter=";")]
+    broken = [r for r in rows if r.get("valid") == "False"]
+    if proc.returncode not in (0, 1) or (proc.returncode == 1) != bool(broken):
+        raise LinkCheckerFailed(f"LinkChecker 退出码 {proc.returncode} 与其结果不符"
+                                f"（失效链接 {len(broken)} 个）：{(proc.stderr or '').strip()[-500:]}")
+    return text, rows
 
 
 def _local(row: dict, host: str) -> dict:

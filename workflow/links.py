@@ -328,7 +328,8 @@ def check_built(staging: Path, group, site_ids: list[str]) -> dict[str, list[Fin
     """After building: internal links that do not resolve, per built page.
 
     Internal: relative, absolute to a group domain, or a root path, which is
-    /<site-id>/… in preview builds and /… of the page's own site in production.
+    /<site-id>/… in preview builds and /… of the page's own site in production
+    (the mode is read from the site's home page: how it links to itself).
     """
     staging = Path(staging)
     domains = {s.domain.lower(): sid for sid, s in group.sites.items() if s.domain}
@@ -339,6 +340,7 @@ def check_built(staging: Path, group, site_ids: list[str]) -> dict[str, list[Fin
     ids_cache: dict[Path, set] = {}
     pages: dict[str, list[Finding]] = {}
     for sid in site_ids:
+        preview = _is_preview(staging / sid, sid)
         for page in sorted((staging / sid).rglob("*.html")):
             rel = page.relative_to(staging).as_posix()
             try:
@@ -350,7 +352,8 @@ def check_built(staging: Path, group, site_ids: list[str]) -> dict[str, list[Fin
             for f in urls_in(root):
                 if f.tag in ("form", "button", "input") or f.attr == "content":
                     continue
-                why = _unresolved(f.url, page, site_root(sid), staging, domains, site_root, ids_cache)
+                why = _unresolved(f.url, page, None if preview else site_root(sid), staging, domains,
+                                  site_root, ids_cache)
                 if why:
                     text = f"“{f.text}”" if f.text else ""
                     pages.setdefault(rel, []).append(Finding(
@@ -371,11 +374,11 @@ def _unresolved(url, page, own_root, staging, domains, site_root, ids_cache) -> 
         candidates = [site_root(domains[u.host]) / path.lstrip("/")]
     elif not path:
         candidates = [page]             # "#fragment" or "?query": this page
-    elif path.startswith("/"):
+    elif path.startswith("/") and own_root is not None:
         candidates = [own_root / path.lstrip("/")]
+    elif path.startswith("/"):          # preview: /<site-id>/…
         first, _, inner = path.lstrip("/").partition("/")
-        if first in domains.values():   # preview: /<site-id>/…
-            candidates.insert(0, site_root(first) / inner)
+        candidates = [site_root(first) / inner] if first in domains.values() else []
     else:
         candidates = [page.parent / path]
     output = staging.parent.resolve()
@@ -386,6 +389,14 @@ def _unresolved(url, page, own_root, staging, domains, site_root, ids_cache) -> 
     if fragment and not any(fragment in _ids(t, ids_cache) for t in targets if t.suffix == ".html"):
         return f"指向的页面中没有锚点 #{fragment}"
     return None
+
+
+def _is_preview(site_dir: Path, sid: str) -> bool:
+    """Preview builds link their own pages as /<site-id>/…; production as https://domain/…"""
+    try:
+        return f'href="/{sid}/' in (site_dir / "index.html").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
 
 
 def _file(candidate: Path, path: str, output: Path) -> Path | None:

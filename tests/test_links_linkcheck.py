@@ -1,0 +1,113 @@
+"""`govsite linkcheck`: LinkChecker over the built group, served on 127.0.0.1 by the command."""
+import csv
+import json
+import shutil
+import socket
+import subprocess
+
+import pytest
+
+from tests.repo import PROJECT, Repo
+from workflow import linkcheck
+
+
+def run_linkcheck(root, output, *args):
+    repo = Repo.__new__(Repo)       # only its CLI runner: the repository already exists
+    repo.root = root
+    return repo.govsite("linkcheck", "--output", output, *args)
+
+
+@pytest.fixture
+def built(group):
+    path = group.item(slug="ye-a", body="[另一篇](ye-b.html)\n")
+    assert group.approve(path, "zhong.shen")[0] == 0
+    path = group.item(slug="ye-b")
+    assert group.approve(path, "zhong.shen")[0] == 0
+    code, out, err = group.build()
+    assert code == 0, out + err
+    return group
+
+
+def test_linkcheck_finds_a_planted_broken_link(built):
+    page = built.output / "portal" / "yaowen" / "ye-a.html"
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "</main>", '<a href="/portal/yaowen/yi-shan-chu.html">已删除的信息</a></main>'), encoding="utf-8")
+    code, out, err = built.govsite("linkcheck", "--output", built.output)
+    assert code == 1, out + err
+    assert "/portal/yaowen/yi-shan-chu.html" in out and "已删除的信息" in out
+    report = json.loads((built.output / "linkcheck.json").read_text(encoding="utf-8"))
+    assert [b["url"] for b in report["broken"]] == ["/portal/yaowen/yi-shan-chu.html"]
+    assert report["broken"][0]["parentname"] == "/portal/yaowen/ye-a.html"
+    assert report["checked"] > 10
+    rows = list(csv.DictReader((built.output / "linkcheck.csv").open(encoding="utf-8"), delimiter=";"))
+    assert [r["url"] for r in rows if r["valid"] == "False"] == ["/portal/yaowen/yi-shan-chu.html"]
+
+
+def test_linkcheck_of_one_site_checks_only_that_site(built):
+    page = built.output / "portal" / "yaowen" / "ye-a.html"
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "</main>", '<a href="/portal/nope.html">坏</a></main>'), encoding="utf-8")
+    code, out, err = built.govsite("linkcheck", "--output", built.output, "--site", "district")
+    report = json.loads((built.output / "linkcheck.json").read_text(encoding="utf-8"))
+    assert report["sites"] == ["district"]
+    assert code == 0, out + err
+
+
+def test_linkcheck_stops_its_server(built):
+    code, out, err = built.govsite("linkcheck", "--output", built.output)
+    assert code == 0, out + err
+    ports = [int(r["url"].split(":")[2].split("/")[0]) for r in
+             json.loads((built.output / "linkcheck.json").read_text(encoding="utf-8"))["urls"]
+             if r["url"].startswith("http://127.0.0.1:")]
+    # every loopback URL was made a path: none of the server's addresses leaks into the report
+    assert ports == []
+    with socket.socket() as s:   # and the port the command used is free again
+        s.bind(("127.0.0.1", 0))
+
+
+def test_linkcheck_refuses_bad_input_with_a_usage_error(built):
+    assert built.govsite("linkcheck", "--output", built.output, "--site", "nope")[0] == 2
+    assert built.govsite("linkcheck", "--output", built.root / "missing")[0] == 2
+    code, out, err = built.build("--production")
+    code, out, err = built.govsite("linkcheck", "--output", built.output)
+    assert code == 2 and "生产构建" in err
+
+
+def test_linkcheck_unable_to_write_its_output_is_a_failure_not_a_result(built, tmp_path):
+    """Run as root, LinkChecker drops to nobody, cannot write -F files, still exits 1 on the
+    broken link: such a run must be reported as a failed check, never read as a result."""
+    page = built.output / "portal" / "index.html"
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "</main>", '<a href="/portal/nope.html">坏</a></main>'), encoding="utf-8")
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    server = linkcheck._serve(built.output, "portal")
+    try:
+        proc = subprocess.run([linkcheck.linkchecker_command(), "--no-status", "-F",
+                               f"csv/utf-8/{private}/out.csv", f"http://127.0.0.1:{server.server_address[1]}/portal/"],
+                              capture_output=True, text=True)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert proc.returncode == 1
+    with pytest.raises(linkcheck.LinkCheckerFailed) as exc:
+        linkcheck.interpret(proc)
+    assert "未输出检查结果" in str(exc.value)
+
+
+def test_linkcheck_with_a_bad_option_is_a_failure_not_a_result():
+    proc = subprocess.run([linkcheck.linkchecker_command(), "--timeout", "soon", "http://127.0.0.1:9/"],
+                          capture_output=True, text=True)
+    assert proc.returncode != 0
+    with pytest.raises(linkcheck.LinkCheckerFailed):
+        linkcheck.interpret(proc)
+
+
+def test_linkcheck_passes_the_clean_demo(demo_output, tmp_path):
+    output = tmp_path / "output"
+    shutil.copytree(demo_output, output)
+    code, out, err = run_linkcheck(PROJECT, output)
+    assert code == 0, out + err
+    report = json.loads((output / "linkcheck.json").read_text(encoding="utf-8"))
+    assert report["broken"] == [] and report["checked"] > 100
+    assert set(report["sites"]) == {"portal", "qingxiu", "rsj", "dsj"}
