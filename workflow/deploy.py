@@ -228,6 +228,8 @@ def deploy(output: Path, site_ids: list[str], target: Target, keep: int = KEEP,
            bwlimit: int | None = None, force: bool = False, echo=print) -> str:
     """Copy the build to a new release, switch `current` to it, keep the last `keep`."""
     report, manifests = check_output(Path(output), site_ids)
+    if report.get("mode") != "production":
+        echo("注意：这是预览构建（页面带 noindex，网址为 /<网站标识>/）；正式环境请先运行 govsite build --production")
     state = target.probe()
     with target.lock():
         state = target.probe()                  # as it is now that we hold the lock
