@@ -111,3 +111,18 @@ def test_theme_css_url_to_a_host_not_allowlisted_fails_the_build(group):
 
 def test_the_shipped_theme_links_only_to_allowlisted_hosts():
     assert links.check_theme(load_group(PROJECT)) == []
+
+
+def test_root_path_without_site_id_is_broken_in_preview_but_resolves_in_production(group):
+    published(group, site="district", reviewer="qu.shen", slug="qu-xinxi")
+    published(group, site="district", reviewer="qu.shen", slug="qu-xinxi-2")
+    for mode in ((), ("--production",)):
+        group.build(*mode)
+        page = group.output / "district" / "yaowen" / "qu-xinxi.html"
+        page.write_text(page.read_text(encoding="utf-8").replace(
+            "</main>", '<a href="/yaowen/qu-xinxi-2.html">另一篇</a></main>'), encoding="utf-8")
+        found = links.check_built(group.output, load_group(group.root), ["district"])
+        if mode:
+            assert found == {}
+        else:
+            assert "/yaowen/qu-xinxi-2.html" in found["district/yaowen/qu-xinxi.html"][0].message

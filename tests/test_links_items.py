@@ -129,3 +129,9 @@ def test_bad_input_is_a_clear_finding_never_a_crash(group, body, rule, words):
 def test_a_plain_less_than_sign_is_not_a_broken_tag(group):
     found, _ = findings(group, "若 a < b 则 b > a；规模 <5 万元、<10% 的项目。\n")
     assert not [f for f in found if f["rule"].startswith("html.")], found
+
+
+def test_root_path_link_in_an_item_is_a_warning(group):
+    found, path = findings(group, "[通知](/tzgg/tongzhi.html)\n", "link.root-path")
+    assert len(found) == 1 and found[0]["severity"] == "warning"
+    assert found[0]["line"] == body_line(path, "/tzgg/tongzhi.html")

@@ -111,3 +111,4 @@ def test_linkcheck_passes_the_clean_demo(demo_output, tmp_path):
     report = json.loads((output / "linkcheck.json").read_text(encoding="utf-8"))
     assert report["broken"] == [] and report["checked"] > 100
     assert set(report["sites"]) == {"portal", "qingxiu", "rsj", "dsj"}
+    assert json.loads((output / "report.json").read_text(encoding="utf-8"))["pages"] == {}
