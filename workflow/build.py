@@ -1,22 +1,31 @@
 """`govsite build`: the flow of DESIGN.md, one step a line.
 
-load sites -> decide every item (the gate) -> build each site with Pelican
-into a staging folder -> swap the staging folders in -> write report.json.
+load sites -> decide every item (the gate) -> build each changed site with
+Pelican into a staging folder -> swap the staging folders in -> write report.json.
 A failed build leaves the previous output untouched.
+
+Fast by default: the gate's decisions and rendered Markdown are remembered by
+content hash, a site whose inputs did not change is not rebuilt (its output
+and link findings are kept), and sites are built in `jobs` processes forked
+after the gate has decided. `jobs=1, incremental=False` is the plain serial
+build; both produce the same files (tests/test_build_equivalence.py).
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
 import logging
+import multiprocessing
 import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import dates, links, manifest, search
+from . import buildcache, dates, links, manifest, search
+from .buildcache import BuildCache, DecisionStore
 from .findings import ConfigError, Finding
 from .gate import Decision, Gate, register
+from .items import find_items
 from .policy import State
 from .sites import Group, load_group
 from .sitesettings import settings_for, site_url
@@ -42,6 +51,7 @@ class BuildResult:
     decisions: list[Decision] = field(default_factory=list)
     pages: dict[str, list[Finding]] = field(default_factory=dict)   # page -> link findings
     seconds: float = 0.0
+    unchanged: list[str] = field(default_factory=list)              # sites kept as last built
 
     @property
     def refused(self) -> list[Decision]:
@@ -49,7 +59,8 @@ class BuildResult:
 
 
 def build(root: Path, only: list[str] | None = None, output: Path | None = None,
-          mode: str = "preview", as_of: dt.datetime | None = None, echo=print) -> BuildResult:
+          mode: str = "preview", as_of: dt.datetime | None = None, echo=print,
+          jobs: int = 2, incremental: bool = True) -> BuildResult:
     started = time.monotonic()
     group = load_group(root, only)                      # ConfigError: nothing written
     theme = [f for f in links.check_theme(group) if f.severity == "error"]
@@ -57,32 +68,133 @@ def build(root: Path, only: list[str] | None = None, output: Path | None = None,
         raise ConfigError(theme)
     output = Path(output or group.root / "output").resolve()
     as_of = as_of or dates.now().replace(microsecond=0)
-    gate = Gate(group, as_of)
+    cache = BuildCache(output)
+    env = buildcache.environment(group, mode)
+    decisions_key = buildcache.decisions_key(env, group, as_of)
+    gate = Gate(group, as_of, store=cache.decisions(decisions_key) if incremental else None)
     register(gate, group.root, as_of)                   # the plugins share this gate
-    decisions = gate.decide_all()
+    decisions = decide(gate, cache, jobs)
+    cache.save_decisions(decisions_key, decisions)
     report_refused(decisions, echo)
     selected = [group.sites[s] for s in (only or group.sites)]
+    urls = buildcache.published_urls(decisions)
+    prints = {s.id: buildcache.site_fingerprint(s, group, decisions, env, urls) for s in selected}
+    last = cache.sites() if incremental else {}
+    stale = [s for s in selected if last.get(s.id, {}).get("fingerprint") != prints[s.id]
+             or not (output / s.id).is_dir()]
     staging = output / ".staging"
     shutil.rmtree(staging, ignore_errors=True)
-    result = BuildResult(output, decisions=decisions)
+    result = BuildResult(output, decisions=decisions, unchanged=[s.id for s in selected if s not in stale])
     info = build_info(group, mode, as_of)
     try:
-        for site in selected:
-            result.sites.append(build_site(site, group, staging / site.id, mode, as_of, decisions, echo))
-            search.index_site(staging / site.id)
-        pages = links.check_built(staging, group, [s.id for s in selected])
-        for site in selected:
+        result.sites = build_sites(stale, group, staging, mode, as_of, decisions, cache, jobs, echo)
+        pages = links.check_built(staging, group, [s.id for s in stale])
+        for site in stale:
             manifest.write_manifest(staging / site.id, site,
                                     [d for d in decisions if d.item.site_id == site.id], info)
-        swap_in(staging, output, [s.id for s in selected])
+        swap_in(staging, output, [s.id for s in stale])
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    pages = remember_sites(cache, last, prints, pages, [s.id for s in stale], result.unchanged)
     result.pages = pages
     write_report(output / "report.json", group, decisions, mode, as_of, pages)
     result.seconds = time.monotonic() - started
     pages = sum(s.pages for s in result.sites)
-    echo(f"完成：{len(result.sites)} 个网站，{pages} 个页面，用时 {result.seconds:.1f} 秒；"
+    kept = f"，{len(result.unchanged)} 个网站无变化未重建" if result.unchanged else ""
+    echo(f"完成：{len(result.sites)} 个网站，{pages} 个页面{kept}，用时 {result.seconds:.1f} 秒；"
          f"拒绝发布 {len(result.refused)} 条（详见 {output / 'report.json'}）")
+    return result
+
+
+def remember_sites(cache: BuildCache, last: dict, prints: dict, pages: dict, rebuilt: list[str],
+                   unchanged: list[str]) -> dict:
+    """Keep each site's fingerprint and link findings; an unchanged site's
+    findings are those of its last build."""
+    entries = dict(last)
+    for sid in rebuilt:
+        mine = {page: [f.to_dict() for f in fs] for page, fs in pages.items() if page.split("/")[0] == sid}
+        entries[sid] = {"fingerprint": prints[sid], "pages": mine}
+    merged = dict(pages)
+    for sid in unchanged:
+        for page, fs in entries[sid]["pages"].items():
+            merged[page] = [Finding(**f) for f in fs]
+    cache.save_sites(entries)
+    return dict(sorted(merged.items()))
+
+
+# -- deciding: every item once, in `jobs` processes when there are many -------
+
+def decide(gate: Gate, cache: BuildCache, jobs: int) -> list[Decision]:
+    """The gate's decision for every item. Items not remembered are checked in
+    forked workers, a site per task; each worker keeps the Markdown it
+    rendered (for the links rules) in the cache, where the site's build finds it."""
+    group = gate.group
+    if gate.store is None:
+        gate.store = DecisionStore({})
+    todo: dict[str, list[Path]] = {}
+    for path in find_items(group):
+        if not gate.store.has(path):
+            todo.setdefault(path.relative_to(group.content).parts[0], []).append(path)
+    if jobs > 1 and sum(map(len, todo.values())) >= 2 * PARALLEL_MIN:
+        global _DECIDING
+        _DECIDING = (gate, cache)
+        order = sorted(todo.items(), key=lambda kv: -len(kv[1]))
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            for found in pool.imap_unordered(_decide_site, order):
+                gate.store.add(found)
+        _DECIDING = None
+    return gate.decide_all()
+
+
+PARALLEL_MIN = 100      # below this many items a worker costs more than it saves
+_DECIDING = None
+
+
+def _decide_site(task):
+    site_id, paths = task
+    gate, cache = _DECIDING
+    found = [gate.decide(p) for p in paths]
+    cache.save_html(site_id, [d.item.body for d in found if d.item.meta is not None])
+    return [buildcache.entry(d) for d in found]     # the parent reads the bytes again
+
+
+# -- building: a site per process, after the gate decided ---------------------
+
+def build_sites(sites, group: Group, staging: Path, mode: str, as_of, decisions, cache: BuildCache,
+                jobs: int, echo) -> list[SiteResult]:
+    global _BUILDING
+    _BUILDING = (group, staging, mode, as_of, decisions, cache)
+    order = sorted(sites, key=lambda s: -sum(1 for d in decisions if d.item.site_id == s.id))
+    results = []
+    try:
+        if jobs > 1 and len(order) > 1:
+            with multiprocessing.get_context("fork").Pool(min(jobs, len(order))) as pool:
+                for r in pool.imap_unordered(_build_one, [s.id for s in order]):
+                    results.append(_done(r, group, echo))
+        else:
+            results = [_done(_build_one(s.id), group, echo) for s in order]
+    finally:
+        _BUILDING = None
+    position = {s.id: i for i, s in enumerate(sites)}
+    return sorted(results, key=lambda r: position[r.site])
+
+
+_BUILDING = None
+
+
+def _build_one(site_id: str) -> SiteResult:
+    group, staging, mode, as_of, decisions, cache = _BUILDING
+    cache.load_html(site_id)
+    result = build_site(group.sites[site_id], group, staging / site_id, mode, as_of, decisions)
+    search.index_site(staging / site_id)
+    cache.save_html(site_id, [d.item.body for d in decisions
+                              if d.item.site_id == site_id and d.item.meta is not None])
+    return result
+
+
+def _done(result: SiteResult, group: Group, echo) -> SiteResult:
+    echo(f"[{result.site}] {group.sites[result.site].name}：{result.pages} 个页面，发布 {result.published} 条，"
+         f"拒绝 {result.refused} 条，{result.seconds:.1f} 秒")
     return result
 
 
@@ -104,13 +216,14 @@ class _ErrorLog(logging.Handler):
         self.records.append(record.getMessage())
 
 
-def build_site(site, group: Group, out: Path, mode: str, as_of, decisions, echo) -> SiteResult:
+def build_site(site, group: Group, out: Path, mode: str, as_of, decisions) -> SiteResult:
     from pelican import Pelican
     from pelican.log import console
     from pelican.plugins.sitemap import sitemap
 
     started = time.monotonic()
     sitemap.generator.__init__()        # the sitemap plugin keeps module state between runs
+    sitemap.generator.now = as_of       # lastmod of list pages: the build's moment, not the clock
     settings = settings_for(site, group, out, mode, as_of)
     errors = _ErrorLog()
     log = logging.getLogger("pelican")
@@ -129,8 +242,6 @@ def build_site(site, group: Group, out: Path, mode: str, as_of, decisions, echo)
     pages = sum(1 for _ in out.rglob("*.html"))
     result = SiteResult(site.id, pages, sum(d.published for d in mine),
                         sum(d.state == State.REFUSED for d in mine), time.monotonic() - started)
-    echo(f"[{site.id}] {site.name}：{result.pages} 个页面，发布 {result.published} 条，"
-         f"拒绝 {result.refused} 条，{result.seconds:.1f} 秒")
     return result
 
 

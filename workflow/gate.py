@@ -7,7 +7,8 @@ cached by path and content hash.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import dates, withdrawal
@@ -33,19 +34,34 @@ class Decision:
 
 
 class Gate:
-    def __init__(self, group: Group, as_of: dt.datetime | None = None):
+    def __init__(self, group: Group, as_of: dt.datetime | None = None, store=None):
         self.group = group
         self.as_of = as_of or dates.now()
         self.checker = Checker(group, self.as_of.date())
+        self.store = store       # decisions of earlier builds by content hash (workflow.buildcache)
         self._cache: dict[tuple[str, str], Decision] = {}
+        self._all: list[Decision] | None = None
 
     def decide(self, path: Path) -> Decision:
-        item = self.checker.load(path)
-        key = (item.relpath, item.sha256)
+        path = Path(path).resolve()
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return self._decide(self.checker.load(path))
+        key = (str(path), hashlib.sha256(raw).hexdigest())   # found again without parsing
         decision = self._cache.get(key)
         if decision is None:
-            decision = self._cache[key] = self._decide(item)
+            known = self.store.get(key, raw) if self.store is not None else None
+            decision = self._on_time(known) if known else self._decide(self.checker.load(path))
+            self._cache[key] = decision
         return decision
+
+    def _on_time(self, decision: Decision) -> Decision:
+        """A remembered decision at this gate's moment: a scheduled item's date may have come."""
+        if decision.state not in (State.PUBLISHED, State.SCHEDULED):
+            return decision
+        due = decision.item.fields["date"] > self.as_of
+        return replace(decision, state=State.SCHEDULED if due else State.PUBLISHED)
 
     def _decide(self, item: Item) -> Decision:
         findings = self.checker.check(item)
@@ -60,7 +76,11 @@ class Gate:
         return Decision(item, State.PUBLISHED, findings, approvals)
 
     def decide_all(self, paths=None) -> list[Decision]:
-        return [self.decide(p) for p in find_items(self.group, paths)]
+        if paths:
+            return [self.decide(p) for p in find_items(self.group, paths)]
+        if self._all is None:    # a gate decides at one moment: the group is read once
+            self._all = [self.decide(p) for p in find_items(self.group)]
+        return list(self._all)
 
 
 _GATES: dict[tuple, Gate] = {}

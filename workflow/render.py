@@ -17,7 +17,7 @@ _CACHE_LIMIT = 4096
 
 def to_html(body: str) -> str:
     global _md
-    key = hashlib.sha256(body.encode("utf-8", "surrogatepass")).digest()
+    key = _key(body)
     html = _cache.get(key)
     if html is None:
         if _md is None:
@@ -28,3 +28,20 @@ def to_html(body: str) -> str:
             _cache.clear()
         _cache[key] = html
     return html
+
+
+def _key(body: str) -> bytes:
+    return hashlib.sha256(body.encode("utf-8", "surrogatepass")).digest()
+
+
+def remember(entries: dict[bytes, str]) -> None:
+    """Take HTML rendered earlier (by content hash), e.g. from the build cache."""
+    if len(_cache) + len(entries) > _CACHE_LIMIT:
+        _cache.clear()
+    _cache.update(entries)
+
+
+def known(bodies) -> dict[bytes, str]:
+    """The rendered HTML of those `bodies` that were rendered, by content hash."""
+    keys = (_key(b) for b in bodies)
+    return {k: _cache[k] for k in keys if k in _cache}

@@ -1,0 +1,161 @@
+"""The fast build (parallel, incremental) writes exactly what the plain serial
+build writes, on a copy of the demo group, also after each kind of change.
+
+Declared differences (build timestamps): report.json "generated", each
+manifest.json "build.built_at", and the <updated> of an Atom feed without
+entries (feedgenerator writes the clock). The build cache (output/.cache) is
+not output. A site that is not rebuilt keeps, in its manifest and its
+sitemap's list pages, the moment (as_of) of the build that made it; the
+builds here share one as_of.
+"""
+import datetime as dt
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.repo import PROJECT, forge_approval
+from workflow import approval, dates, items
+from workflow.build import build
+from workflow.buildcache import environment
+from workflow.sites import load_group
+
+AS_OF = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dates.TZ)
+EDITED = "content/portal/yaowen/2026-11-changwu-huiyi-dongji-anquan.md"   # 终审 by zhou.jie
+
+
+@pytest.fixture
+def demo(tmp_path, keys) -> Path:
+    """A copy of the demo group; the test key of zhong.shen also signs as the
+    demo reviewer zhou.jie, so an edited item can be approved again."""
+    root = tmp_path / "demo"
+    root.mkdir()
+    for name in ("content", "themes", "plugins", "keys", "policy"):
+        if (PROJECT / name).exists():
+            shutil.copytree(PROJECT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pelicanconf.py", "publishconf.py"):
+        shutil.copy(PROJECT / name, root / name)
+    kind, b64 = Path(f"{keys['zhong.shen']}.pub").read_text().split()[:2]
+    with open(root / "keys" / "allowed_signers", "a") as f:
+        f.write(f'zhou.jie namespaces="{approval.NAMESPACE}" {kind} {b64}\n')
+    return root
+
+
+def fast(root: Path, out: Path):
+    return build(root, output=out, as_of=AS_OF, echo=lambda *_: None, jobs=2, incremental=True)
+
+
+def serial(root: Path, out: Path):
+    return build(root, output=out, as_of=AS_OF, echo=lambda *_: None, jobs=1, incremental=False)
+
+
+def tree(out: Path) -> dict[str, bytes]:
+    """Every output file, with the declared build timestamps blanked."""
+    files, stamped = {}, set()
+    for p in sorted(out.rglob("*")):
+        rel = p.relative_to(out).as_posix()
+        if not p.is_file() or rel.startswith(".cache/"):
+            continue
+        data = p.read_bytes()
+        if rel.endswith(".atom.xml") and b"<entry>" not in data:
+            data = re.sub(rb"<updated>[^<]*</updated>", b"<updated/>", data)
+            stamped.add(rel)
+        files[rel] = data
+    for rel, data in files.items():
+        if rel == "report.json":
+            doc = json.loads(data)
+            doc["generated"] = None
+        elif rel.endswith("/manifest.json"):
+            doc = json.loads(data)
+            doc["build"]["built_at"] = None
+            site = rel.split("/")[0]
+            for name in doc["files"]:
+                if f"{site}/{name}" in stamped:
+                    doc["files"][name] = None
+        else:
+            continue
+        files[rel] = json.dumps(doc, ensure_ascii=False, sort_keys=True).encode()
+    return files
+
+
+def assert_same(a: Path, b: Path):
+    ta, tb = tree(a), tree(b)
+    assert sorted(ta) == sorted(tb), set(ta) ^ set(tb)
+    differ = [rel for rel in ta if ta[rel] != tb[rel]]
+    assert not differ, differ[:10]
+
+
+def reapprove(root: Path, path: Path, keys):
+    """The edited item signed again at 终审 by zhou.jie (with the test key)."""
+    item = items.load(path, root)
+    path.write_text(approval.replace_block(item, "approvals", []).replace("\n\n---", "\n---"), encoding="utf-8")
+    forge_approval(path, root, keys["zhong.shen"], "终审", "zhou.jie", append=False)
+
+
+def test_fast_build_writes_the_same_files_as_the_serial_build(demo, tmp_path):
+    serial(demo, tmp_path / "serial")
+    result = fast(demo, tmp_path / "fast")
+    assert result.unchanged == []
+    assert_same(tmp_path / "serial", tmp_path / "fast")
+
+
+def test_a_build_with_nothing_changed_rebuilds_no_site_and_keeps_the_same_files(demo, tmp_path):
+    fast(demo, tmp_path / "fast")
+    again = fast(demo, tmp_path / "fast")
+    assert again.sites == [] and len(again.unchanged) == 4
+    serial(demo, tmp_path / "serial")
+    assert_same(tmp_path / "serial", tmp_path / "fast")
+
+
+def _edit(demo, keys):
+    path = demo / EDITED
+    path.write_text(path.read_text(encoding="utf-8") + "\n会议还对近期重点工作作了安排。\n", encoding="utf-8")
+    reapprove(demo, path, keys)
+
+
+def _edit_unapproved(demo, keys):
+    path = demo / "content/rsj/dongtai/2026-10-zhiye-jineng-dasai.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\n补充说明。\n", encoding="utf-8")
+
+
+def _delete(demo, keys):
+    (demo / "content/qingxiu/yaowen/2026-11-zhengqi-mianduimian.md").unlink()
+
+
+def _new_item(demo, keys):
+    source = demo / EDITED
+    path = source.with_name("2026-11-xin-xinxi.md")
+    path.write_text(source.read_text(encoding="utf-8").replace("title: 市政府召开常务会议", "title: 新增信息 市政府召开会议"),
+                    encoding="utf-8")
+    reapprove(demo, path, keys)
+
+
+def _template(demo, keys):
+    path = demo / "themes/govsite/templates/base.html"
+    path.write_text(path.read_text(encoding="utf-8").replace("</footer>", "<!-- 模板已修改 --></footer>"),
+                    encoding="utf-8")
+
+
+def _site_yaml(demo, keys):
+    path = demo / "content/rsj/site.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("name: 南宁市人力资源和社会保障局",
+                                                             "name: 南宁市人力资源和社会保障局（改）"), encoding="utf-8")
+
+
+CHANGES = {"edit": _edit, "edit-without-approval": _edit_unapproved, "deletion": _delete,
+           "new-item": _new_item, "template": _template, "site-yaml": _site_yaml}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_after_a_change_the_fast_build_equals_a_clean_build(demo, tmp_path, keys, change):
+    fast(demo, tmp_path / "fast")
+    code = environment(load_group(demo), "preview")
+    CHANGES[change](demo, keys)
+    result = fast(demo, tmp_path / "fast")
+    same_code = environment(load_group(demo), "preview") == code   # (no one edited workflow/ meanwhile)
+    if change == "edit" and same_code:    # an approved edit rebuilds its own site only
+        assert [r.site for r in result.sites] == ["portal"] and len(result.unchanged) == 3
+    serial(demo, tmp_path / "clean")
+    assert_same(tmp_path / "clean", tmp_path / "fast")

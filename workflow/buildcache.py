@@ -1,0 +1,177 @@
+"""What `govsite build` remembers between runs, under <output>/.cache/.
+
+    fingerprints.json   per site: the digest of every input of its pages, and
+                        the link findings of its pages; a site whose digest
+                        is unchanged is not rebuilt
+    decisions.pickle    the gate's decisions by content hash (valid for one
+                        day, one configuration and one version of the code)
+    html/<site>.pickle  rendered Markdown by content hash
+
+Every entry is keyed by what it was computed from, so a stale entry is never
+used: it is simply not found.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from . import items, render
+
+CACHE_DIR = ".cache"
+FORMAT = 1
+PACKAGE = Path(__file__).resolve().parent
+
+
+def _digest(parts) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def tree(folder: Path, skip=("__pycache__",)) -> list[tuple[str, str]]:
+    """(relative path, sha256) of every file under `folder`, sorted."""
+    folder = Path(folder)
+    if folder.is_file():
+        return [(folder.name, hashlib.sha256(folder.read_bytes()).hexdigest())]
+    if not folder.is_dir():
+        return []
+    return sorted((p.relative_to(folder).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest())
+                  for p in folder.rglob("*") if p.is_file() and not any(s in p.parts for s in skip))
+
+
+def environment(group, mode: str) -> str:
+    """Inputs every page of every site depends on: code, theme, plugins, settings,
+    every site.yaml (sites show the group), reviewer keys, library versions."""
+    import jinja2
+    import markdown
+    import pelican
+
+    root = group.root
+    parts = [FORMAT, mode, sys.version, pelican.__version__, markdown.__version__, jinja2.__version__]
+    for name in ("workflow", "themes", "plugins", "pelicanconf.py", "publishconf.py", "keys", "policy"):
+        folder = PACKAGE if name == "workflow" else root / name
+        parts += [name, *tree(folder)]
+    for site in group.sites.values():
+        parts += [site.id, (site.dir / "site.yaml").read_bytes()]
+    return _digest(parts)
+
+
+def decisions_key(env: str, group, as_of) -> str:
+    """Decisions hold for one day (deadlines count days; the hour of a scheduled
+    item is compared again at every build) under one environment."""
+    return _digest([env, group.root, as_of.date().isoformat()])
+
+
+def decision_digest(d) -> tuple:
+    return (d.item.relpath, d.item.sha256, d.state.value, tuple(sorted(d.approvals.items())),
+            tuple(tuple(sorted(f.to_dict().items())) for f in d.findings))
+
+
+def site_fingerprint(site, group, decisions, env: str, urls: str) -> str:
+    """The site's content and attachments, the decisions of its own items and of
+    the items other sites lend it (syndication, the portal's topics), the
+    environment, and the group's set of published pages (for link findings)."""
+    from .syndication import routes
+
+    own = [decision_digest(d) for d in decisions if d.item.site_id == site.id]
+    lent = [decision_digest(d) for d in decisions if d.item.site_id != site.id and d.item.meta is not None
+            and (any(sid == site.id for sid, _, _ in routes(d.item, group))
+                 or (site.is_portal and d.item.fields.get("tags")))]
+    return _digest([env, urls, site.id, *tree(site.dir), *own, "lent", *lent])
+
+
+def published_urls(decisions) -> str:
+    """Which items are public where: a page appearing or disappearing can break
+    links on any site, so it invalidates every site's link findings."""
+    return _digest(sorted((d.item.relpath, d.published) for d in decisions))
+
+
+class BuildCache:
+    def __init__(self, output: Path):
+        self.dir = Path(output) / CACHE_DIR
+
+    # -- fingerprints and link findings of the sites last built --------------
+    def sites(self) -> dict:
+        try:
+            return json.loads((self.dir / "fingerprints.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def save_sites(self, entries: dict) -> None:
+        self._write(self.dir / "fingerprints.json", json.dumps(entries, ensure_ascii=False).encode("utf-8"))
+
+    # -- the gate's decisions --------------------------------------------------
+    def decisions(self, key: str) -> "DecisionStore":
+        try:
+            with open(self.dir / "decisions.pickle", "rb") as f:
+                stored_key, entries = pickle.load(f)
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError):
+            stored_key, entries = None, {}
+        return DecisionStore(entries if stored_key == key else {})
+
+    def save_decisions(self, key: str, decisions) -> None:
+        entries = dict(map(entry, decisions))
+        self._write(self.dir / "decisions.pickle", pickle.dumps((key, entries), pickle.HIGHEST_PROTOCOL))
+
+    # -- rendered Markdown -----------------------------------------------------
+    def load_html(self, site_id: str) -> None:
+        try:
+            with open(self.dir / "html" / f"{site_id}.pickle", "rb") as f:
+                render.remember(pickle.load(f))
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+            pass
+
+    def save_html(self, site_id: str, bodies) -> None:
+        known = render.known(bodies)
+        self._write(self.dir / "html" / f"{site_id}.pickle", pickle.dumps(known, pickle.HIGHEST_PROTOCOL))
+
+    def _write(self, path: Path, data: bytes) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+
+
+def entry(decision) -> tuple:
+    """(path, content hash) -> the decision without the item's bytes and text."""
+    return (str(decision.item.path), decision.item.sha256), slim(decision)
+
+
+def slim(decision):
+    """A decision without the item's bytes and text: they are read again (and
+    must hash the same) when the decision is used. Unreadable items stay whole."""
+    if decision.item.meta is None:
+        return decision
+    return replace(decision, item=replace(decision.item, raw=b"", text="", body=""))
+
+
+class DecisionStore:
+    """Remembered decisions by (path, content hash); the gate looks here before
+    parsing and checking an item."""
+
+    def __init__(self, entries: dict):
+        self.entries = entries
+
+    def has(self, path: Path) -> bool:
+        path = Path(path).resolve()
+        try:
+            return (str(path), hashlib.sha256(path.read_bytes()).hexdigest()) in self.entries
+        except OSError:
+            return False
+
+    def add(self, entries) -> None:
+        self.entries.update(entries)
+
+    def get(self, key, raw: bytes):
+        known = self.entries.get(key)
+        if known is None or known.item.meta is None:
+            return known
+        text = items.normalise(raw.decode("utf-8"))
+        body = "\n".join(text.split("\n")[known.item.body_line - 1:])
+        return replace(known, item=replace(known.item, raw=raw, text=text, body=body))
