@@ -1,0 +1,146 @@
+"""适老化 toolbar (大字版, 高对比度) and the item page's 字号 / 打印, in Chromium;
+and every page usable with JavaScript off."""
+from __future__ import annotations
+
+import pytest
+
+from tests.browser import A11Y_KEY, new_context, open_page, page_types, served
+
+ROOT_FONT = "() => parseFloat(getComputedStyle(document.documentElement).fontSize)"
+BODY_COLOURS = "() => [getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color]"
+
+
+@pytest.fixture(scope="module")
+def demo(demo_output):
+    with served(demo_output) as base:
+        yield base, page_types(demo_output)
+
+
+def focus_by_tab(page, selector: str, limit: int = 30) -> None:
+    """Tab from the top of the page until `selector` has the focus, as a keyboard user would."""
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} is not reachable with Tab")
+
+
+def test_toolbar_works_by_keyboard_and_is_remembered_across_pages_and_sites(demo):
+    base, types = demo
+    ctx = new_context()
+    page = open_page(ctx)
+    page.goto(base + types["portal"]["home"])
+    normal = page.evaluate(ROOT_FONT)
+    normal_colours = page.evaluate(BODY_COLOURS)
+    large = page.locator("[data-a11y=large]")
+    contrast = page.locator("[data-a11y=contrast]")
+    assert large.is_visible() and large.get_attribute("aria-pressed") == "false"
+
+    focus_by_tab(page, "[data-a11y=large]")
+    page.keyboard.press("Enter")
+    assert large.get_attribute("aria-pressed") == "true"
+    assert page.evaluate(ROOT_FONT) >= 1.5 * normal
+    focus_by_tab(page, "[data-a11y=contrast]")
+    page.keyboard.press("Space")
+    assert contrast.get_attribute("aria-pressed") == "true"
+    assert page.evaluate(BODY_COLOURS) == ["rgb(0, 0, 0)", "rgb(255, 255, 255)"]
+    # Body text really grows: an item's paragraphs, not only the root size.
+    for path in (types["portal"]["policy"], types["qingxiu"]["news"], types["rsj"]["column"]):
+        page.goto(base + path)
+        assert page.evaluate(ROOT_FONT) >= 1.5 * normal, path
+        assert page.evaluate(BODY_COLOURS) == ["rgb(0, 0, 0)", "rgb(255, 255, 255)"], path
+        assert page.locator("[data-a11y=large]").get_attribute("aria-pressed") == "true"
+        assert page.locator("[data-a11y=contrast]").get_attribute("aria-pressed") == "true"
+    page.goto(base + types["portal"]["policy"])
+    text = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.item-body p')).fontSize)")
+    assert text >= 1.5 * 16
+
+    focus_by_tab(page, "[data-a11y=reset]")
+    page.keyboard.press("Enter")
+    assert page.evaluate(ROOT_FONT) == normal
+    assert page.evaluate(BODY_COLOURS) == normal_colours
+    page.reload()
+    assert page.evaluate(ROOT_FONT) == normal
+    assert ctx.popups == [] and ctx.dialogs == []
+    assert page.errors == []
+    ctx.close()
+
+
+def test_remembered_setting_applies_before_the_first_paint(demo):
+    base, types = demo
+    ctx = new_context()
+    page = open_page(ctx)
+    page.goto(base + types["portal"]["home"])
+    page.evaluate("(k) => localStorage.setItem(k, JSON.stringify({large: true}))", A11Y_KEY)
+    # Record <html>'s classes as soon as the parser has inserted <main>: long before
+    # the page is complete, so a deferred or late script would be caught out.
+    ctx.add_init_script("""new MutationObserver((_, o) => { if (document.querySelector('main')) {
+        window.classesAtMain = document.documentElement.className; o.disconnect(); } })
+        .observe(document, {childList: true, subtree: true});""")
+    page.goto(base + types["dsj"]["home"])
+    assert "a11y-large" in page.evaluate("() => window.classesAtMain").split()
+    ctx.close()
+
+
+def test_item_page_font_size_and_print_controls(demo):
+    base, types = demo
+    ctx = new_context()
+    page = open_page(ctx)
+    page.goto(base + types["portal"]["policy"])
+    size = "() => parseFloat(getComputedStyle(document.querySelector('.item-body')).fontSize)"
+    middle = page.evaluate(size)
+    page.get_by_role("button", name="大", exact=True).click()
+    assert page.evaluate(size) > middle
+    assert page.get_by_role("button", name="大", exact=True).get_attribute("aria-pressed") == "true"
+    page.get_by_role("button", name="小", exact=True).click()
+    assert page.evaluate(size) < middle
+    assert page.get_by_role("button", name="大", exact=True).get_attribute("aria-pressed") == "false"
+    focus_by_tab(page, "[data-size=m]", limit=60)
+    page.keyboard.press("Enter")
+    assert page.evaluate(size) == middle
+    assert page.get_by_role("button", name="打印").is_visible()
+    # What 打印 prints: the text without navigation, toolbar or search.
+    page.emulate_media(media="print")
+    for hidden in (".main-nav", ".a11y-bar", ".search-box", ".item-tools"):
+        assert not page.locator(hidden).is_visible(), hidden
+    assert page.locator(".item-body").is_visible()
+    assert ctx.popups == [] and ctx.dialogs == []
+    ctx.close()
+
+
+def test_without_javascript_every_page_type_is_plain_and_usable(demo):
+    base, types = demo
+    ctx = new_context(java_script_enabled=False)
+    page = open_page(ctx)
+    for site, kinds in types.items():
+        for kind, path in kinds.items():
+            page.goto(base + path)
+            where = f"{site} {kind} {path}"
+            assert page.locator("#nav-families").is_visible(), where
+            assert not page.locator("[data-a11y-bar]").is_visible(), where
+            assert not page.locator("[data-nav-toggle]").is_visible(), where
+            assert page.locator("form.search-box input[name=q]").is_visible(), where
+            assert page.locator("main h1").count() == 1, where
+    # Links still lead somewhere: a column from the nav, then an item from its list.
+    page.goto(base + types["portal"]["home"])
+    page.locator("#nav-families a", has_text="政策文件").click()
+    page.wait_for_url(f"{base}/portal/zcwj/")
+    page.locator("main .item-list a").first.click()
+    assert page.locator("article.item h1").is_visible()
+    assert not page.locator("[data-item-tools]").is_visible()
+    ctx.close()
+
+
+def test_no_inline_script_or_style_in_the_built_pages(demo_output):
+    import re
+
+    for html in demo_output.rglob("*.html"):
+        if "pagefind" in html.parts:
+            continue
+        text = html.read_text(encoding="utf-8")
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), html
+        assert not re.search(r"\sstyle=", text), html
+        assert not re.search(r"<style", text), html
+        assert not re.search(r"\son[a-z]+=", text), html
+        assert "Content-Security-Policy" in text and "'unsafe-inline'" not in text, html
