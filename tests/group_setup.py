@@ -17,8 +17,7 @@ PORTAL_REVIEWERS = {"chu.shen": {"name": "初审人", "levels": ["初审"]},
 def receiving_portal(repo, **extra) -> Path:
     """Rewrite the `group` fixture's portal so it receives syndication and declares topics."""
     extra.setdefault("syndication", {"column": "xqbm"})
-    extra.setdefault("topics", {"yingshang-huanjing": {"name": "优化营商环境",
-                                                       "intro": "zhuanti/yingshang-zhuanti"}})
+    extra.setdefault("topics", {"yingshang-huanjing": {"name": "优化营商环境"}})
     return repo.site("portal", columns=PORTAL_COLUMNS, reviewers=PORTAL_REVIEWERS, **extra)
 
 

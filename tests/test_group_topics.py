@@ -4,12 +4,14 @@ from __future__ import annotations
 from tests.group_setup import main_of, page, published, receiving_portal
 
 TOPIC = "yingshang-huanjing"
+WITH_INTRO = {TOPIC: {"name": "优化营商环境", "intro": "zhuanti/yingshang-zhuanti"}}
 
 
 def test_topic_page_lists_tagged_items_of_every_site_with_their_sources(group):
     receiving_portal(group)
     published(group, group.item("portal", "zhuanti", "yingshang-zhuanti", title="优化营商环境专题",
                                 summary="集中发布优化营商环境的政策和动态。"))
+    receiving_portal(group, topics=WITH_INTRO)
     published(group, group.item("portal", "yaowen", "tuijinhui", title="全市营商环境推进会召开",
                                 source="测试市发展和改革委员会", tags=[TOPIC]))
     published(group, group.item("district", "yaowen", "zhengqi", title="区政企面对面座谈会",
@@ -47,9 +49,27 @@ def test_tag_of_a_topic_that_does_not_exist_is_refused(group):
 def test_intro_item_of_a_topic_links_to_the_topic_page(group):
     receiving_portal(group)
     published(group, group.item("portal", "zhuanti", "yingshang-zhuanti", title="优化营商环境专题"))
+    receiving_portal(group, topics=WITH_INTRO)
     published(group, group.item("district", "yaowen", "zhengqi", tags=[TOPIC]))
     code, out, err = group.build()
     assert code == 0, out + err
     intro = page(group, "portal/zhuanti/yingshang-zhuanti.html")
     assert f'<a href="/portal/topic/{TOPIC}.html">进入专题：优化营商环境（站群各网站 1 条信息）</a>' in intro
     assert "进入专题" not in page(group, "district/yaowen/zhengqi.html")
+
+
+def test_topic_whose_intro_item_does_not_exist_is_a_config_error(group):
+    receiving_portal(group, topics={TOPIC: {"name": "优化营商环境", "intro": "zhuanti/meiyou"}})
+    code, out, err = group.govsite("check")
+    assert code == 2
+    assert "site.topics" in err and "portal/zhuanti/meiyou.md 不存在" in err
+
+
+def test_topics_on_a_subordinate_site_are_a_config_error(group):
+    receiving_portal(group)
+    group.site("district", name="测试市某某区人民政府", type_="district", parent="portal",
+               domain="district.test-city.gov.cn", columns={"yaowen": {"name": "区县要闻", "type": "要闻"}},
+               reviewers={"qu.shen": {"name": "区审核人", "levels": ["终审"]}},
+               review={"levels": ["终审"], "required": ["终审"]}, topics={"qu-zhuanti": {"name": "区专题"}})
+    code, out, err = group.govsite("check")
+    assert code == 2 and "只有门户网站可以设置专题" in err

@@ -286,6 +286,15 @@ def load_group(root: Path, only: list[str] | None = None) -> Group:
                                     f"域名 {site.domain} 与网站 {domains[site.domain]} 重复", "domain",
                                     "每个网站使用自己的域名"))
         domains[site.domain] = site.id
+        for tid, topic in (site.data.get("topics") or {}).items():
+            intro = topic.get("intro")
+            if not site.is_portal:
+                findings.append(Finding("site.topics", ERROR, site.path, None, "只有门户网站可以设置专题（topics）",
+                                        "topics", "把专题写在门户网站的 site.yaml 中，本网站的信息用 tags 加入专题"))
+            elif intro and not (site.dir / f"{intro}.md").is_file():
+                findings.append(Finding("site.topics", ERROR, site.path, None,
+                                        f"专题“{tid}”的介绍信息 {site.id}/{intro}.md 不存在", f"topics.{tid}.intro",
+                                        "写成“栏目标识/文件名”（不带 .md），例如 zhuanti/youhua-yingshang-huanjing"))
         for i, rule in enumerate((site.data.get("syndication") or {}).get("rules") or []):
             for sid in rule.get("sites", []):
                 if sid not in sites or sid == site.id:
