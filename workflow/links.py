@@ -338,6 +338,7 @@ def check_built(staging: Path, group, site_ids: list[str]) -> dict[str, list[Fin
         return staging / sid if (staging / sid).is_dir() else staging.parent / sid
 
     ids_cache: dict[Path, set] = {}
+    seen: dict[tuple, str | None] = {}     # the same nav links recur on every page
     pages: dict[str, list[Finding]] = {}
     for sid in site_ids:
         preview = _is_preview(staging / sid, sid)
@@ -352,8 +353,13 @@ def check_built(staging: Path, group, site_ids: list[str]) -> dict[str, list[Fin
             for f in urls_in(root):
                 if f.tag in ("form", "button", "input") or f.attr == "content":
                     continue
-                why = _unresolved(f.url, page, None if preview else site_root(sid), staging, domains,
-                                  site_root, ids_cache)
+                head = f.url.lstrip()[:1]
+                absolute = head in ("/", "\\") or parse(f.url).scheme is not None
+                key = (sid, page if head in ("#", "?", "") else None if absolute else page.parent, f.url)
+                if key not in seen:
+                    seen[key] = _unresolved(f.url, page, None if preview else site_root(sid), staging, domains,
+                                            site_root, ids_cache)
+                why = seen[key]
                 if why:
                     text = f"“{f.text}”" if f.text else ""
                     pages.setdefault(rel, []).append(Finding(

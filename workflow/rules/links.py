@@ -11,6 +11,7 @@ from __future__ import annotations
 import html as htmlmod
 import re
 from collections import Counter
+from functools import lru_cache
 
 import lxml.etree
 import lxml.html
@@ -72,9 +73,14 @@ def _policy(ctx, site):
     return cache[site.id]
 
 
-def _parsed(item):
-    html = render.to_html(item.body)
+@lru_cache(maxsize=32)
+def _tree(html: str):
+    """One parse per rendered body, shared by the rules (the tree is only read)."""
     return links.parse_html(html)
+
+
+def _parsed(item):
+    return _tree(render.to_html(item.body))
 
 
 def not_allowed(item, ctx):
@@ -104,7 +110,7 @@ def unsafe(item, ctx):
     if "<" not in item.body:
         return
     html = render.to_html(item.body)
-    original = links.parse_html(html)
+    original = _tree(html)
     cleaned = nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, attribute_filter=_keep,
                         link_rel=None, strip_comments=False)
     kept = Counter(_signature(el) for el in links.parse_html(cleaned).iter() if isinstance(el.tag, str))
