@@ -186,3 +186,17 @@ def test_report_goes_to_output_webreport_by_default(fixture_group):
     assert (fixture_group.output / "webreport" / "index.html").is_file()
     assert data_of(fixture_group.output / "webreport")["year"] is None
     assert "annual" not in data_of(fixture_group.output / "webreport")["sites"][0]
+
+
+def test_report_as_of_a_year_the_calendar_does_not_know_says_so_and_names_the_letter(repo):
+    repo.site("portal", columns={"yaowen": {"name": "政务要闻", "type": "要闻"},
+                                 "zcwj": {"name": "政策文件", "type": "政策文件"},
+                                 "xinjian": {"name": "市长信箱", "type": "信件"}})
+    path = repo.item(column="xinjian", slug="wei-dafu", question="市民反映……", reply_unit="测试市住建局",
+                     received="2026-11-02", date="2026-11-03 09:00")
+    assert repo.approve(path, "zhong.shen")[0] == 0
+    code, out, err = repo.govsite("report", "--as-of", "2099-01-01", "--output", repo.root / "r")
+    assert code == 0 and "2099 年不在节假日日历的范围内" in err and "升级 chinese-calendar" in err
+    [refused] = data_of(repo.root / "r")["refused"]
+    [f] = refused["findings"]
+    assert f["rule"] == "calendar.out-of-range" and "截至日期 2099-01-01" in f["message"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .. import dates
+from .. import dates, workdays
 from ..sites import load_group
 from ..webreport import collect, write
 
@@ -35,6 +35,10 @@ def run(args) -> int:
         if year > as_of.year:
             print(f"govsite report: --year {year} 晚于统计截至日期 {as_of}", file=sys.stderr)
             return 2
+    if not workdays.known(as_of):
+        exc = workdays.CalendarRangeError(as_of.year)
+        print(f"注意：统计截至日期的{exc.message}；需要按工作日判断的信件期限会报告为 calendar.out-of-range。"
+              f"{exc.fix}", file=sys.stderr)
     group = load_group(args.root)
     out = (args.output or group.root / "output" / "webreport").resolve()
     sites_out = group.root / "output"

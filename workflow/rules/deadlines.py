@@ -78,9 +78,13 @@ def letter(item, ctx):
         overdue = end > deadline if deadline else workdays.exceeds(received, end, limit)
         days = workdays.count(received, end) if overdue else None
     except CalendarRangeError as exc:
-        field = next((n for n in ("received", "replied", "extended_to") if f.get(n) and f[n].year == exc.year),
-                     "received")
-        yield _calendar(item, exc, field)
+        field = next((n for n in ("received", "replied", "extended_to") if f.get(n) and f[n].year == exc.year), None)
+        finding = _calendar(item, exc, field or "received")
+        if field is None:    # the report date, not a date of the letter, is outside the calendar
+            finding = Finding(finding.rule, ERROR, finding.path, finding.line,
+                              f"判断尚未答复的信件是否超期时，截至日期 {ctx.as_of} 出错：{exc.message}",
+                              "received", exc.fix)
+        yield finding
         return
     if not overdue:
         return
