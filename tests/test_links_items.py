@@ -100,7 +100,7 @@ def test_hostile_html_refuses_the_item_with_the_snippet_named(group, snippet, wo
 def test_html_in_code_and_markdown_tables_and_footnotes_are_not_hostile(group):
     body = ("用 `<script>` 标签是不允许的。\n\n```html\n<script>alert(1)</script>\n```\n\n"
             "| 项目 | 数量 |\n|:--|--:|\n| 甲 | 1 |\n\n脚注[^1]\n\n[^1]: 说明\n\n## 小标题\n\n"
-            '<table><tr><td colspan="2">合并</td></tr></table>\n')
+            '<table><tr><td colspan="2">合并</td></tr></table>\n\n<p style="text-align: center">居中</p>\n')
     found, _ = findings(group, body)
     assert not [f for f in found if f["rule"].startswith(("html.", "link."))], found
 
@@ -135,3 +135,14 @@ def test_root_path_link_in_an_item_is_a_warning(group):
     found, path = findings(group, "[通知](/tzgg/tongzhi.html)\n", "link.root-path")
     assert len(found) == 1 and found[0]["severity"] == "warning"
     assert found[0]["line"] == body_line(path, "/tzgg/tongzhi.html")
+
+
+def test_a_bad_host_pattern_in_site_yaml_is_a_config_error(group):
+    site = group.root / "content" / "portal" / "site.yaml"
+    data = yaml.safe_load(site.read_text(encoding="utf-8"))
+    data["links"] = {"allow": ["https://www.example.cn/"]}
+    site.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    group.item(body="[合作单位](https://www.example.cn/)\n")
+    code, out, err = group.govsite("check")
+    assert code == 2
+    assert "links.allow" in err and "https://www.example.cn/" in err

@@ -112,3 +112,16 @@ def test_linkcheck_passes_the_clean_demo(demo_output, tmp_path):
     assert report["broken"] == [] and report["checked"] > 100
     assert set(report["sites"]) == {"portal", "qingxiu", "rsj", "dsj"}
     assert json.loads((output / "report.json").read_text(encoding="utf-8"))["pages"] == {}
+
+
+def test_external_links_are_fetched_only_with_extern(built):
+    page = built.output / "portal" / "index.html"
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "</main>", '<a href="https://www.example.invalid/">外部</a></main>'), encoding="utf-8")
+    code, out, err = built.govsite("linkcheck", "--output", built.output, "--site", "portal")
+    assert code == 0, out + err
+    code, out, err = built.govsite("linkcheck", "--output", built.output, "--site", "portal", "--extern")
+    assert code == 1, out + err
+    report = json.loads((built.output / "linkcheck.json").read_text(encoding="utf-8"))
+    assert report["extern"] is True
+    assert "https://www.example.invalid/" in [b["url"] for b in report["broken"]]

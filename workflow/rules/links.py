@@ -25,7 +25,8 @@ from ..findings import ERROR, WARNING, Finding
 TAGS = set(nh3.ALLOWED_TAGS) | {"video", "audio", "source", "track", "iframe"}
 ATTRIBUTES = {tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()}
 for _tag, _attrs in {"*": {"id", "class", "title", "lang", "dir"}, "a": {"href", "title", "name"},
-                     "th": {"style"}, "td": {"style"}, "img": {"srcset", "title"},
+                     "th": {"style"}, "td": {"style"}, "p": {"style"}, "div": {"style"},   # text-align only
+                     "img": {"srcset", "title"},
                      "video": {"src", "poster", "controls", "width", "height"},
                      "audio": {"src", "controls"}, "source": {"src", "srcset", "type", "media"},
                      "track": {"src", "kind", "srclang", "label"},
