@@ -200,3 +200,17 @@ def test_report_as_of_a_year_the_calendar_does_not_know_says_so_and_names_the_le
     [refused] = data_of(repo.root / "r")["refused"]
     [f] = refused["findings"]
     assert f["rule"] == "calendar.out-of-range" and "截至日期 2099-01-01" in f["message"]
+
+
+def test_report_counts_broken_links_found_by_the_build(group):
+    path = group.item(slug="you-cuolian", body="详见[另一条信息](/portal/yaowen/bu-cunzai.html)。\n")
+    assert group.approve(path, "zhong.shen")[0] == 0
+    code, out, err = group.build()
+    assert code == 0, out + err
+    code, out, err = group.govsite("report", "--as-of", "2026-11-25")
+    assert code == 0, err
+    portal = data_of(group.output / "webreport")["sites"][0]
+    links = portal["broken_links"]
+    assert (links["build"], links["linkcheck"]) == (1, None)
+    assert links["urls"][0]["page"] == "portal/yaowen/you-cuolian.html"
+    assert "bu-cunzai.html" in links["urls"][0]["url"]
