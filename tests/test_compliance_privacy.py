@@ -139,3 +139,10 @@ def test_sensitive_word_severity_comes_from_the_word_list(group):
     assert sorted((f["rule"], f["severity"], f["line"] - findings[0]["line"]) for f in findings) == [
         ("words.sensitive", "error", 1), ("words.sensitive", "warning", 0)]
     assert any("截至目前" in f["fix"] for f in findings)
+
+
+def test_allowance_that_matches_nothing_is_reported(group):
+    path = group.item(body="热线：138 7711 2345\n", privacy_allow=["13877112345", "0771-5550000"])
+    findings = found(group.check_json(path))
+    assert [(f["rule"], f["severity"], "0771-5550000" in f["message"]) for f in findings] == [
+        ("privacy.allow-unused", "warning", True)]

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..findings import ERROR, Finding
+from ..findings import ERROR, WARNING, Finding
 
 SKIP_FIELDS = {"approvals", "privacy_allow"}
 TEXT_ATTACHMENTS = {".txt", ".md", ".csv"}
@@ -240,9 +240,20 @@ def scan_marks(seg: Segment):
 def privacy(item, ctx):
     allow = allowed(item)
     today = ctx.as_of
+    texts = []
     for seg in segments(item):
+        texts.append(seg.text)
         yield from scan_numbers(seg, allow, today)
         yield from scan_marks(seg)
+    # An allowance nothing needs any more is an approval nobody reviews again: say so.
+    joined = "\n".join(texts)
+    compact = re.sub(r"[\s-]", "", joined)
+    for entry in item.fields.get("privacy_allow") or []:
+        digits = re.sub(r"\D", "", entry)
+        if entry.strip() not in joined and not (digits and digits in compact):
+            yield Finding("privacy.allow-unused", WARNING, item.relpath, item.line_of("privacy_allow"),
+                          f"privacy_allow 中的“{entry}”在信息中没有出现", "privacy_allow",
+                          "删除这一项（审核人确认可公开的文字应与正文一致）")
 
 
 ORDER = 40
