@@ -92,8 +92,9 @@ def segments(item):
     for key, value in item.fields.items():
         if key in SKIP_FIELDS:
             continue
+        search = block(key)
         for name, text in _strings(value, key):
-            yield Segment(item.relpath, name, text, item.line_of(key), block(key))
+            yield Segment(item.relpath, name, text, item.line_of(key), search)
     yield Segment(item.relpath, None, item.body, item.body_line)
     for entry in item.fields.get("attachments") or []:
         name = entry.get("file")
@@ -104,11 +105,14 @@ def segments(item):
 
 def _attachment_text(folder: Path, name: str) -> str | None:
     path = (folder / name).resolve()
-    if path.parent != folder.resolve() or path.suffix.lower() not in TEXT_ATTACHMENTS or not path.is_file():
+    if not path.is_relative_to(folder.resolve()) or path.suffix.lower() not in TEXT_ATTACHMENTS:
         return None   # the attachment checks report missing or misplaced files
-    if path.stat().st_size > MAX_ATTACHMENT_BYTES:
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_ATTACHMENT_BYTES:
+            return None
+        raw = path.read_bytes()
+    except OSError:
         return None
-    raw = path.read_bytes()
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return raw.decode(encoding).replace("\r\n", "\n")
