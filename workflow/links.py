@@ -312,7 +312,8 @@ def check_theme(group) -> list[Finding]:
                 continue     # built from template values (SITEURL…): checked in the built pages
             why = allow.refusal(url.replace("\ufff0", "x"))
             if why:
-                findings.append(Finding("link.not-allowed", ERROR, rel, line, f"主题中的链接 {url} 不允许：{why}",
+                shown = url.replace("\ufff0", "{{…}}")[:200]
+                findings.append(Finding("link.not-allowed", ERROR, rel, line, f"主题中的链接 {shown} 不允许：{why}",
                                         None, "删除该链接，或把该网站加入 workflow/data/allowlist.yaml"))
     return findings
 
