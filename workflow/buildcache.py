@@ -1,4 +1,5 @@
-"""What `govsite build` remembers between runs, under <output>/.cache/.
+"""What `govsite build` remembers between runs, beside the output folder in
+.govsite-cache/<output name>/ (never inside it: nothing there is published).
 
     fingerprints.json   per site: the digest of every input of its pages, and
                         the link findings of its pages; a site whose digest
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from . import items, render
 
-CACHE_DIR = ".cache"
+CACHE_DIR = ".govsite-cache"
 FORMAT = 1
 PACKAGE = Path(__file__).resolve().parent
 
@@ -94,7 +95,8 @@ def published_urls(decisions) -> str:
 
 class BuildCache:
     def __init__(self, output: Path):
-        self.dir = Path(output) / CACHE_DIR
+        output = Path(output)
+        self.dir = output.parent / CACHE_DIR / output.name
 
     # -- fingerprints and link findings of the sites last built --------------
     def sites(self) -> dict:
