@@ -105,6 +105,14 @@ def test_item_page_font_size_and_print_controls(demo):
     for hidden in (".main-nav", ".a11y-bar", ".search-box", ".item-tools"):
         assert not page.locator(hidden).is_visible(), hidden
     assert page.locator(".item-body").is_visible()
+    # Paper gets normal-size black text (backgrounds are not printed), even from 大字版 + 高对比度.
+    colour = "(s) => getComputedStyle(document.querySelector(s)).color"
+    for prefs in ("{}", '{"large": true, "contrast": true}'):
+        page.evaluate("([k, v]) => localStorage.setItem(k, v)", [A11Y_KEY, prefs])
+        page.reload()
+        assert page.evaluate(colour, ".item-body") == "rgb(0, 0, 0)", prefs
+        assert page.evaluate(colour, ".site-name") == "rgb(0, 0, 0)", prefs
+        assert page.evaluate(ROOT_FONT) == 16, prefs
     assert ctx.popups == [] and ctx.dialogs == []
     ctx.close()
 
