@@ -10,7 +10,7 @@ SITENAME = ""
 SITEURL = ""
 TIMEZONE = "Asia/Shanghai"
 DEFAULT_LANG = "zh-CN"
-LOCALE = ("C",)
+LOCALE = ("C.UTF-8", "")   # never plain "C": it would make the process's text encoding ASCII
 DEFAULT_DATE_FORMAT = "%Y-%m-%d"
 
 THEME = "themes/govsite"
