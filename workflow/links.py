@@ -49,6 +49,7 @@ URL_ATTRS = {
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _TAB_NEWLINE = re.compile(r"[\t\n\r]")
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))      # what browsers strip from both ends
 _PORT = re.compile(r"^[0-9]*$")
 _IPV4_LAST = re.compile(r"^(0[xX][0-9a-fA-F]*|[0-9]+)$")
 _CSS_URL = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)|@import\s+(['"])(.*?)\3""", re.I | re.S)
@@ -64,18 +65,13 @@ class Url:
     rest: str = ""               # path, query and fragment
     problem: str | None = None   # why it is refused whatever the allowlist (Chinese)
 
-    @property
-    def external(self) -> bool:
-        return self.host is not None
-
 
 @lru_cache(maxsize=65536)
 def parse(raw: str) -> Url:
     """Normalise one URL; never raises: what cannot be read carries a `problem`."""
     if len(raw) > MAX_URL:
         return Url(raw[:80], problem=f"网址过长（{len(raw)} 个字符，上限 {MAX_URL}）")
-    text = _TAB_NEWLINE.sub("", raw.strip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f"
-                                          "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f "))
+    text = _TAB_NEWLINE.sub("", raw.strip(_C0_AND_SPACE))
     if _CONTROL.search(text):
         return Url(raw, problem="网址中含有控制字符")
     match = _SCHEME.match(text)
