@@ -175,3 +175,30 @@ def test_keyboard_focus_is_visible_on_every_stop(demo, contrast):
             assert style["outline"] != "none" and style["width"] >= 2 and style["shadow"] != "none", (path, style)
         assert seen >= 20
     ctx.close()
+
+
+@pytest.fixture(scope="module")
+def web_report(demo_output, tmp_path_factory):
+    """The web office's report (`govsite report`) of the demo build, written beside it."""
+    from tests.repo import PROJECT
+    from workflow import dates
+    from workflow.sites import load_group
+    from workflow.webreport import collect, write
+
+    as_of = dates.parse_date("2026-11-25")
+    out = tmp_path_factory.mktemp("webreport")
+    html, _ = write(collect(load_group(PROJECT), as_of, 2026, demo_output), out / "webreport")
+    return out, f"/webreport/{html.name}"
+
+
+def test_web_office_report_has_no_serious_or_critical_axe_violations(web_report):
+    folder, path = web_report
+    with served(folder) as base:
+        ctx = new_context()
+        page = open_page(ctx)
+        report = []
+        blocking = scan(page, base + path, "web-office report", report)
+        assert page.evaluate("() => document.documentElement.lang").startswith("zh")
+        write_report("axe-webreport.txt", ["web-office report " + path], report)
+        ctx.close()
+    assert blocking == []
