@@ -85,13 +85,19 @@ def test_every_url_attribute_of_raw_html_is_checked(group, tag, snippet):
     ('<meta http-equiv="refresh" content="0; url=https://evil.example/">', "meta"),
     ('<span style="background:url(https://evil.example/t.png)">样式</span>', "style"),
     ('<object data="x.swf"></object>', "插件"),
+    ('<body onload="steal()">', "页面结构"),
+    ('<base href="https://evil.example/">', "<base> 标签"),
+    ('<noscript><p title="</noscript><img src=x onerror=steal()>"></p></noscript>', "noscript"),
+    ("<div>" * 300 + '<span onclick="steal()">深层</span>' + "</div>" * 300, "onclick"),
 ])
 def test_hostile_html_refuses_the_item_with_the_snippet_named(group, snippet, words):
     found, path = findings(group, "正文开始。\n\n" + snippet + "\n", "html.unsafe")
     assert found, snippet
     f = found[0]
-    assert f["severity"] == "error" and words in f["message"]
-    assert snippet.split(">")[0].split(" ")[0] in f["message"]      # the snippet itself is shown
+    assert f["severity"] == "error"
+    assert any(words in x["message"] for x in found)
+    shown = snippet.replace("<div>", "").split(">")[0].split(" ")[0]
+    assert any(shown in x["message"] for x in found)               # the snippet itself is shown
     assert f["line"] == body_line(path, snippet[:12])
     code, out, err = group.build()
     assert group.report()["items"][0]["status"] == "refused"

@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import idna
+import lxml.etree
 import lxml.html
 import yaml
 
@@ -254,34 +255,103 @@ def srcset_urls(value: str) -> list[str]:
     return urls
 
 
+@dataclass
+class Element:
+    """One start tag as the HTML tokenizer saw it."""
+    tag: str
+    attrib: dict
+    text: str = ""             # text inside it (links), for the editor
+    line: int | None = None    # line in the parsed HTML, when known
+
+    def get(self, name, default=None):
+        return self.attrib.get(name, default)
+
+
+class _Collector:
+    """lxml parser target: every start tag in document order, whatever the tree
+    builder later makes of it (no depth limit, misplaced tags kept)."""
+
+    def __init__(self):
+        self.elements: list[Element] = []
+        self.texts: list[tuple[str, bool]] = []   # (text, inside code/pre)
+        self._open: list[Element] = []
+        self._code = 0
+        self._joined = False
+
+    def start(self, tag, attrib):
+        self._joined = False
+        el = Element(str(tag).lower(), dict(attrib))
+        self.elements.append(el)
+        self._open.append(el)
+        self._code += el.tag in ("code", "pre")
+
+    def end(self, tag):
+        self._joined = False
+        for i in range(len(self._open) - 1, -1, -1):
+            if self._open[i].tag == str(tag).lower():
+                for el in self._open[i:]:
+                    self._code -= el.tag in ("code", "pre")
+                del self._open[i:]
+                break
+
+    def data(self, text):
+        if self._joined and self.texts:       # the parser hands text over in pieces
+            text = self.texts.pop()[0] + text
+        self.texts.append((text, self._code > 0))
+        self._joined = True
+        for el in self._open:
+            if el.tag in ("a", "area", "button") and len(el.text) < 200:
+                el.text += text
+
+    def comment(self, text):
+        pass
+
+    def close(self):
+        return self
+
+
+def elements(html: str) -> _Collector:
+    """Start tags and texts of an HTML fragment, read with libxml2's HTML5
+    tokenizer (entities decoded as browsers decode them)."""
+    parser = lxml.etree.HTMLParser(target=_Collector(), recover=True, no_network=True)
+    parser.feed("<div>" + (html or "") + "</div>")
+    return parser.close()
+
+
 def parse_html(html: str):
-    """A fragment parsed with libxml2's HTML5 tokenizer (entities decoded as browsers do)."""
+    """A fragment as a tree (for pages we built: line numbers, ids)."""
     return lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
 
 
-def element_text(el) -> str:
-    text = " ".join((el.text_content() or "").split()) if el.tag not in ("img", "area") else ""
-    return (text or el.get("alt") or el.get("title") or "")[:60]
-
-
-def urls_in(root) -> list[Found]:
-    found = []
+def tree_elements(root) -> list[Element]:
+    out = []
     for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
-        tag = el.tag.rsplit("}", 1)[-1].lower()
+        if isinstance(el.tag, str):
+            text = " ".join((el.text_content() or "").split()) if el.tag in ("a", "area", "button") else ""
+            out.append(Element(el.tag.rsplit("}", 1)[-1].lower(), dict(el.attrib), text, el.sourceline))
+    return out
+
+
+def urls_in(els) -> list[Found]:
+    """Every URL held by an attribute of these elements (lxml tree or Element list)."""
+    if hasattr(els, "iter"):
+        els = tree_elements(els)
+    found = []
+    for el in els:
+        tag = el.tag
+        label = (" ".join(el.text.split()) or el.get("alt") or el.get("title") or "")[:60]
         for attr in URL_ATTRS.get(tag, ()):
             value = el.get(attr)
             if value is None:
                 continue
             for url in (srcset_urls(value) if attr == "srcset" else [value]):
-                found.append(Found(tag, attr, url, element_text(el), el.sourceline, el))
+                found.append(Found(tag, attr, url, label, el.line, el))
         if tag == "meta" and (el.get("http-equiv") or "").lower() == "refresh":
             target = re.sub(r"^[\s\d.;,]*(url\s*=\s*)?['\"]?", "", el.get("content") or "", flags=re.I)
-            found.append(Found(tag, "content", target.rstrip("'\""), "", el.sourceline, el))
+            found.append(Found(tag, "content", target.rstrip("'\""), "", el.line, el))
         for attr, value in el.attrib.items():   # svg/math links: xlink:href, href on any element
             if attr.rsplit("}", 1)[-1] == "href" and attr not in URL_ATTRS.get(tag, ()):
-                found.append(Found(tag, attr, value, element_text(el), el.sourceline, el))
+                found.append(Found(tag, attr, value, label, el.line, el))
     return found
 
 

@@ -39,6 +39,10 @@ _TAG_START = re.compile(r"<(?:%s)(?:\s+[\w:-]+\s*=|\s*$)" % "|".join(sorted(lxml
                         re.I)
 
 
+# A raw <body onload=…> inside the text adds its attributes to the page's <body>.
+_STRUCTURE = re.compile(r"</?(?:html|head|body|frameset)(?=[\s/>])[^>]*>?", re.I)
+
+
 def _keep(tag, attr, value):
     if attr == "style":
         return value if _ALIGN.match(value) else None
@@ -63,8 +67,8 @@ def line_of(item, *needles) -> int | None:
 
 
 def _snippet(el) -> str:
-    start = lxml.html.tostring(el, encoding="unicode", with_tail=False)
-    return (start.split(">", 1)[0] + ">") if ">" in start else start[:120]
+    attrs = "".join(f' {k}="{htmlmod.escape(str(v))}"' for k, v in el.attrib.items())
+    return f"<{el.tag}{attrs}>"
 
 
 def _policy(ctx, site):
@@ -76,8 +80,8 @@ def _policy(ctx, site):
 
 @lru_cache(maxsize=32)
 def _tree(html: str):
-    """One parse per rendered body, shared by the rules (the tree is only read)."""
-    return links.parse_html(html)
+    """One parse per rendered body, shared by the rules (only read)."""
+    return links.elements(html)
 
 
 def _parsed(item):
@@ -90,7 +94,7 @@ def not_allowed(item, ctx):
     if not item.body.strip() or site is None:
         return
     allow = _policy(ctx, site)
-    for f in links.urls_in(_parsed(item)):
+    for f in links.urls_in(_parsed(item).elements):
         why = allow.refusal(f.url)
         if why is None:
             if re.match(r"^\s*/(?![/\\])", f.url):
@@ -111,16 +115,18 @@ def unsafe(item, ctx):
     if "<" not in item.body:
         return
     html = render.to_html(item.body)
-    original = _tree(html)
+    original = _tree(html).elements
     cleaned = nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, attribute_filter=_keep,
                         link_rel=None, strip_comments=False)
-    kept = Counter(_signature(el) for el in links.parse_html(cleaned).iter() if isinstance(el.tag, str))
-    kept[_signature(original)] += 1                         # the wrapper <div> we added
+    kept = Counter(_signature(el) for el in links.elements(cleaned).elements)
+    for m in _STRUCTURE.finditer(html):    # the parser folds these into the page's own tags
+        snippet = m[0] if len(m[0]) < 160 else m[0][:159] + "…"
+        yield Finding("html.unsafe", ERROR, item.relpath, line_of(item, m[0].split()[0]),
+                      f"正文中的 HTML {snippet!r} 不允许：页面结构标签（其属性会加到整个页面上）不得出现在正文中",
+                      "body", "删除这段 HTML，正文只写内容")
     site = ctx.site(item)
     allow = _policy(ctx, site) if site else None
-    for el in original.iter():
-        if not isinstance(el.tag, str):
-            continue
+    for el in original:
         sig = _signature(el)
         iframe_bad = el.tag == "iframe" and allow and allow.refusal(el.get("src") or "")
         if kept[sig] > 0 and not iframe_bad:
@@ -152,8 +158,8 @@ def malformed(item, ctx):
     """`<a href="…` that never closes is shown as text (or swallows what follows)."""
     if "<" not in item.body:
         return
-    for text in _parsed(item).xpath("//text()[not(ancestor::code) and not(ancestor::pre)]"):
-        m = _TAG_START.search(text)
+    for text, in_code in _parsed(item).texts:
+        m = None if in_code else _TAG_START.search(text)
         if m:
             piece = text[m.start():m.start() + 60].split("\n")[0]
             yield Finding("html.malformed", ERROR, item.relpath, line_of(item, piece),
