@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+from tests import browser
+
 AS_OF = "2026-11-25"
 OFFICE, NDRC, HOUSING = "测试市人民政府办公室", "测试市发展和改革委员会", "测试市住房和城乡建设局"
 
@@ -145,26 +147,20 @@ def axe_script() -> str:
 
 
 def test_report_opens_from_disk_and_passes_axe(report, tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        try:
-            page = browser.new_page()
-            requests = []
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto((report / "index.html").as_uri())
-            assert page.locator("h2#site-portal").inner_text() == "测试市人民政府门户网站"
-            page.add_script_tag(content=axe_script())
-            result = page.evaluate("async () => await axe.run(document)")
-            page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
-        finally:
-            browser.close()
-    assert result["passes"], "axe-core did not run"
-    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]] == []
+    ctx = browser.new_context()
+    try:
+        page = browser.open_page(ctx)
+        requests = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto((report / "index.html").as_uri())
+        assert page.locator("h2#site-portal").inner_text() == "测试市人民政府门户网站"
+        violations = browser.axe(page, axe_script())      # contrast 4.5:1 for all text
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+    finally:
+        ctx.close()
+    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations] == []
     assert [u for u in requests if not u.startswith("file://")] == []
+    assert page.errors == []
 
 
 @pytest.mark.parametrize("args,words", [
