@@ -34,7 +34,7 @@ def disclosure(item, ctx):
         yield Finding("disclosure.late", WARNING, item.relpath, item.line_of("date"),
                       f"信息形成于 {formed}，{published} 才发布，相隔 {days} 个工作日，"
                       f"超过第十八条规定的 {limit} 个工作日", "date",
-                      "今后自信息形成或变更之日起 20 个工作日内公开；本条已发布，计入网站管理报告")
+                      f"自信息形成或变更之日起 {limit} 个工作日内公开；核对 formed 是否写对（逾期情况计入网站管理报告）")
 
 
 def letter(item, ctx):

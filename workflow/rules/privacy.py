@@ -188,7 +188,7 @@ def _finding(rule, seg, offset, found, message, fix):
     return Finding(rule, ERROR, seg.path, seg.line_at(offset, found), message, seg.field, fix)
 
 
-_ALLOW_FIX = "；如确属可公开的信息（如单位办公电话），请审核人在 privacy_allow 中列出原文后重新审核"
+_ALLOW_FIX = "；如经审核确可公开（例如对外公布的服务热线），请审核人在 privacy_allow 中列出原文后重新审核"
 
 
 def scan_numbers(seg: Segment, allow: set[str], today: dt.date):
@@ -217,7 +217,7 @@ def scan_numbers(seg: Segment, allow: set[str], today: dt.date):
             taken.append(m.span())
             yield _finding("privacy.bank-card", seg, m.start(), m.group(),
                            f"{where}含有银行卡号（{mask(m.group())}），属于个人隐私，不得上网",
-                           "删除银行卡号；公示对公账户时由审核人在 privacy_allow 中列出" + _ALLOW_FIX[1:])
+                           "删除银行卡号；公示单位对公账户时，由审核人在 privacy_allow 中列出原文后重新审核")
     for m in MOBILE_RE.finditer(text):
         if any(s <= m.start() < e for s, e in taken) or not ok(m):
             continue
