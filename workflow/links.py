@@ -11,6 +11,7 @@ Used by the rule set (workflow/rules/links.py), by the build for the theme
 """
 from __future__ import annotations
 
+import os
 import re
 import urllib.parse
 from dataclasses import dataclass
@@ -411,13 +412,11 @@ def check_built(staging: Path, group, site_ids: list[str]) -> dict[str, list[Fin
         preview = _is_preview(staging / sid, sid)
         for page in sorted((staging / sid).rglob("*.html")):
             rel = page.relative_to(staging).as_posix()
-            try:
-                root = lxml.html.parse(str(page)).getroot()
-            except (OSError, ValueError, lxml.etree.ParserError):
-                continue
+            root = _page_root(page)
             if root is None:
                 continue
-            for f in urls_in(root):
+            ids_cache.setdefault(page, _page_ids(root))
+            for f in urls_in(_linking(root)):
                 if f.tag in ("form", "button", "input") or f.attr == "content":
                     continue
                 head = f.url.lstrip()[:1]
@@ -475,18 +474,39 @@ def _is_preview(site_dir: Path, sid: str) -> bool:
 def _file(candidate: Path, path: str, output: Path) -> Path | None:
     try:
         target = candidate / "index.html" if path.endswith("/") or candidate.is_dir() else candidate
-        inside = target.resolve().is_relative_to(output)
+        inside = os.path.normpath(target).startswith(str(output) + os.sep)
+        return target if inside and target.is_file() else None
     except (OSError, ValueError):
         return None
-    return target if inside and target.is_file() else None
+
+
+_HTML_PARSER = lxml.etree.HTMLParser(no_network=True)
+_URL_XPATH = lxml.etree.XPath("|".join(
+    "//@" + a for a in sorted({a for attrs in URL_ATTRS.values() for a in attrs if ":" not in a} | {"http-equiv"})))
+
+
+def _page_root(page: Path):
+    try:
+        return lxml.etree.parse(str(page), _HTML_PARSER).getroot()
+    except (OSError, ValueError, lxml.etree.ParserError):
+        return None
+
+
+def _page_ids(root) -> set:
+    return set(root.xpath("//@id")) | set(root.xpath("//a/@name"))
+
+
+def _linking(root) -> list[Element]:
+    """Only the elements of a built page that can hold a URL (pages are large)."""
+    out = []
+    for el in dict.fromkeys(attr.getparent() for attr in _URL_XPATH(root)):
+        text = " ".join("".join(el.itertext()).split())[:60] if el.tag in ("a", "area") else ""
+        out.append(Element(str(el.tag).lower(), dict(el.attrib), text, el.sourceline))
+    return out
 
 
 def _ids(page: Path, cache: dict) -> set:
     if page not in cache:
-        try:
-            root = lxml.html.parse(str(page)).getroot()
-            cache[page] = {el.get("id") for el in root.iter() if el.get("id")} | \
-                          {el.get("name") for el in root.iter("a") if el.get("name")}
-        except (OSError, ValueError, lxml.etree.ParserError):
-            cache[page] = set()
+        root = _page_root(page)
+        cache[page] = _page_ids(root) if root is not None else set()
     return cache[page]
