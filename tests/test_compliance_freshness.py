@@ -95,3 +95,20 @@ def test_site_with_nothing_published_fails(repo):
 def test_six_months_back_from_the_end_of_a_month():
     assert freshness.months_before(dt.date(2026, 8, 31), 6) == dt.date(2026, 2, 28)
     assert freshness.months_before(dt.date(2026, 3, 15), 6) == dt.date(2025, 9, 15)
+
+
+def test_column_fed_by_another_site_is_as_fresh_as_what_it_lists(repo):
+    repo.site("portal", columns={"yaowen": {"name": "要闻", "type": "要闻"},
+                                 "xqdt": {"name": "县区动态", "type": "动态"}},
+              syndication={"column": "yaowen", "rules": [{"sites": ["district"], "columns": ["yaowen"],
+                                                          "into": "xqdt"}]}, **ONE_LEVEL)
+    repo.site("district", name="测试市某某区人民政府", type_="district", parent="portal",
+              domain="district.test-city.gov.cn", columns={"yaowen": {"name": "区县要闻", "type": "要闻"}},
+              reviewers={"qu.shen": {"name": "区审核人", "levels": ["终审"]}},
+              review={"levels": ["终审"], "required": ["终审"]})
+    publish(repo, "portal", "yaowen", "p", "2026-11-20")
+    path = repo.item(site="district", slug="d", date="2026-11-24 09:00")
+    assert repo.approve(path, "qu.shen")[0] == 0
+    columns = {c.id: c for c in assess(repo, dt.date(2026, 11, 25))["portal"].columns}
+    assert (columns["xqdt"].published, columns["xqdt"].newest, columns["xqdt"].empty) == (1, dt.date(2026, 11, 24),
+                                                                                           False)

@@ -9,7 +9,7 @@ import calendar
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 
-from . import workdays
+from . import syndication, workdays
 from .policy import State
 
 PASS, FAIL = "pass", "fail"
@@ -20,7 +20,7 @@ class ColumnState:
     id: str
     name: str
     type: str
-    published: int               # published items
+    published: int               # published items (own, and listed from other sites)
     newest: dt.date | None
     due: dt.date | None          # the oldest newest-item date that still counts as fresh
     stale: bool = False
@@ -98,6 +98,10 @@ def assess(group, decisions, as_of: dt.date) -> dict[str, SiteFreshness]:
             dates.setdefault((d.item.site_id, d.item.column), []).append(d.item.fields["date"].date())
     result = {}
     for site in group.sites.values():
+        # a column fed by other sites (网上采集) is as fresh as what it lists
+        for column, entries in syndication.entries_for(site.id, decisions, group, "preview").items():
+            dates.setdefault((site.id, column), []).extend(
+                e.date.date() for e in entries if e.date.date() <= as_of)
         columns = []
         for col in site.columns.values():
             got = dates.get((site.id, col.id), [])
