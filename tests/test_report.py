@@ -198,15 +198,26 @@ def test_report_as_of_a_year_the_calendar_does_not_know_says_so_and_names_the_le
     assert f["rule"] == "calendar.out-of-range" and "截至日期 2099-01-01" in f["message"]
 
 
-def test_report_counts_broken_links_found_by_the_build(group):
+def test_report_counts_broken_links_found_by_the_build_and_by_linkcheck(group):
     path = group.item(slug="you-cuolian", body="详见[另一条信息](/portal/yaowen/bu-cunzai.html)。\n")
     assert group.approve(path, "zhong.shen")[0] == 0
     code, out, err = group.build()
     assert code == 0, out + err
     code, out, err = group.govsite("report", "--as-of", "2026-11-25")
     assert code == 0, err
-    portal = data_of(group.output / "webreport")["sites"][0]
-    links = portal["broken_links"]
+    links = data_of(group.output / "webreport")["sites"][0]["broken_links"]
     assert (links["build"], links["linkcheck"]) == (1, None)
     assert links["urls"][0]["page"] == "portal/yaowen/you-cuolian.html"
     assert "bu-cunzai.html" in links["urls"][0]["url"]
+
+    code, out, err = group.govsite("linkcheck", "--output", group.output)
+    assert code == 1, out + err
+    assert group.govsite("report", "--as-of", "2026-11-25")[0] == 0
+    data = data_of(group.output / "webreport")
+    portal, district = data["sites"]
+    assert data["linkcheck_ran"] is True
+    assert (portal["broken_links"]["build"], portal["broken_links"]["linkcheck"]) == (1, 1)
+    assert (district["broken_links"]["build"], district["broken_links"]["linkcheck"]) == (0, 0)
+    found = [u for u in portal["broken_links"]["urls"] if u["by"] == "linkcheck"]
+    assert [(u["url"], u["page"]) for u in found] == [("/portal/yaowen/bu-cunzai.html",
+                                                       "/portal/yaowen/you-cuolian.html")]
