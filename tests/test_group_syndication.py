@@ -40,6 +40,7 @@ def test_column_rule_syndicates_without_the_field_and_a_copy_carries_canonical(g
     copy = page(group, "portal/yaowen/district-tuijiehui.html")
     assert '<link rel="canonical" href="/district/yaowen/tuijiehui.html">' in copy
     assert "独一无二的专场推介会" in copy
+    assert "来源：某某区融媒体中心" in copy and "发布人：编辑甲" in copy and "转自：" in copy
     assert "district-tuijiehui" not in page(group, "portal/sitemap.xml")
     # The rule names its column: the default syndication column stays empty.
     assert "某某区举办招商推介会" not in main_of(page(group, "portal/xqbm/index.html"))

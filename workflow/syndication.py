@@ -28,6 +28,7 @@ class Entry:
     copy: bool = False     # the receiver republishes the body
     slug: str = ""         # file name of the copy on the receiver: <site>-<slug>
     summary: str = ""
+    author_name: str = ""  # 发布人 on the original site
     decision: object = None
 
 
@@ -72,4 +73,5 @@ def entry(decision, group, mode: str, column: str = "", copy: bool = False) -> E
     f = item.fields
     site = group.sites[item.site_id]
     return Entry(f["title"], f["date"], f["source"], site.id, site.name, original_url(group, item, mode),
-                 column, copy, f"{site.id}-{item.slug}", f.get("summary", ""), decision)
+                 column, copy, f"{site.id}-{item.slug}", f.get("summary", ""),
+                 site.editor_name(f.get("author", "")), decision)
