@@ -108,6 +108,8 @@ def test_withdraw_with_bad_input_says_what_is_wrong(group):
     path = syndicated_item(group)
     code, out, err = withdraw(group, path, reason="   ")
     assert code == 2 and "撤除原因不能为空" in err
+    code, out, err = withdraw(group, group.root / "content/district/site.yaml")
+    assert code == 2 and "不是信息文件" in err
     code, out, err = withdraw(group, group.root / "content/district/yaowen/meiyou.md")
     assert code == 2 and "找不到文件" in err
     code, out, err = group.govsite("withdraw", path, "--reason", REASON, "--as", "qu.shen",

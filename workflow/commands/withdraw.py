@@ -31,6 +31,8 @@ def run(args) -> int:
     reason = " ".join(args.reason.split())
     if not args.file.is_file():
         return fail(f"找不到文件 {args.file}", 2)
+    if args.file.suffix != ".md":
+        return fail(f"{args.file} 不是信息文件：请指定 content/<网站>/<栏目>/<文件名>.md", 2)
     if not args.key.is_file():
         return fail(f"找不到私钥 {args.key}", 2)
     if not reason:
