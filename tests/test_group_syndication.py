@@ -32,11 +32,15 @@ def test_syndicated_item_is_listed_on_the_portal_with_source_date_and_link_to_th
 def test_column_rule_syndicates_without_the_field_and_a_copy_carries_canonical(group):
     receiving_portal(group, syndication={"column": "xqbm", "rules": [
         {"sites": ["district"], "columns": ["yaowen"], "into": "yaowen", "copy": True}]})
-    published(group, district_item(group))
+    published(group, district_item(group, date="2026-11-18 10:00"))
+    published(group, group.item("portal", "yaowen", "xin", title="门户较新的要闻", date="2026-11-19 10:00"))
+    published(group, group.item("portal", "yaowen", "jiu", title="门户较旧的要闻", date="2026-11-17 10:00"))
     code, out, err = group.build()
     assert code == 0, out + err
     listing = main_of(page(group, "portal/yaowen/index.html"))
     assert 'href="/portal/yaowen/district-tuijiehui.html"' in listing
+    # One list, newest first: the portal's own items and the syndicated one.
+    assert listing.index("门户较新的要闻") < listing.index("某某区举办招商推介会") < listing.index("门户较旧的要闻")
     copy = page(group, "portal/yaowen/district-tuijiehui.html")
     assert '<link rel="canonical" href="/district/yaowen/tuijiehui.html">' in copy
     assert "独一无二的专场推介会" in copy
