@@ -156,11 +156,14 @@ def test_report_opens_from_disk_and_passes_axe(report, tmp_path):
         assert page.locator("h2#site-portal").inner_text() == "测试市人民政府门户网站"
         violations = browser.axe(page, axe_script())      # contrast 4.5:1 for all text
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        page.set_viewport_size({"width": 375, "height": 800})    # a phone: tables scroll, the page does not
+        widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     finally:
         ctx.close()
     assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations] == []
     assert [u for u in requests if not u.startswith("file://")] == []
     assert page.errors == []
+    assert widths[0] <= widths[1]
 
 
 @pytest.mark.parametrize("args,words", [
