@@ -24,7 +24,6 @@ from .sites import FAMILIES
 
 TEMPLATE = Path(__file__).parent / "data" / "webreport.html"
 NO_SOURCE = "（未注明来源）"
-STATES = {"published": "已发布", "scheduled": "定时发布", "refused": "拒绝发布", "withdrawn": "已撤除"}
 # Chinese names of the rules that most often refuse an item (others show their id).
 RULE_NAMES = {
     "approval.missing": "未经审核", "approval.level-missing": "缺少审核级别", "approval.invalid": "审核签名无效",
@@ -249,7 +248,7 @@ def bar_chart(monthly: dict[str, int], label: str) -> Markup:
 def render_html(data: dict) -> str:
     env = Environment(loader=FileSystemLoader(TEMPLATE.parent), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(bar_chart=bar_chart, STATES=STATES, RULE_NAMES=RULE_NAMES)
+    env.globals.update(bar_chart=bar_chart, RULE_NAMES=RULE_NAMES)
     return env.get_template(TEMPLATE.name).render(r=data)
 
 
