@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import buildcache, dates, links, manifest, search
-from .buildcache import BuildCache, DecisionStore
+from .buildcache import BuildCache
+from .deciding import decide
 from .findings import ConfigError, Finding
 from .gate import Decision, Gate, register
-from .items import find_items
 from .policy import State
 from .sites import Group, load_group
 from .sitesettings import settings_for, site_url
@@ -77,8 +77,7 @@ def build(root: Path, only: list[str] | None = None, output: Path | None = None,
     cache.save_decisions(decisions_key, decisions)
     report_refused(decisions, echo)
     selected = [group.sites[s] for s in (only or group.sites)]
-    urls = buildcache.published_urls(decisions)
-    prints = {s.id: buildcache.site_fingerprint(s, group, decisions, env, urls) for s in selected}
+    prints = buildcache.fingerprints(selected, group, decisions, env)
     last = cache.sites() if incremental else {}
     stale = [s for s in selected if last.get(s.id, {}).get("fingerprint") != prints[s.id]
              or not (output / s.id).is_dir()]
@@ -122,42 +121,6 @@ def remember_sites(cache: BuildCache, last: dict, prints: dict, pages: dict, reb
     return dict(sorted(merged.items()))
 
 
-# -- deciding: every item once, in `jobs` processes when there are many -------
-
-def decide(gate: Gate, cache: BuildCache, jobs: int) -> list[Decision]:
-    """The gate's decision for every item. Items not remembered are checked in
-    forked workers, a site per task; each worker keeps the Markdown it
-    rendered (for the links rules) in the cache, where the site's build finds it."""
-    group = gate.group
-    if gate.store is None:
-        gate.store = DecisionStore({})
-    todo: dict[str, list[Path]] = {}
-    for path in find_items(group):
-        if not gate.store.has(path):
-            todo.setdefault(path.relative_to(group.content).parts[0], []).append(path)
-    if jobs > 1 and sum(map(len, todo.values())) >= 2 * PARALLEL_MIN:
-        global _DECIDING
-        _DECIDING = (gate, cache)
-        order = sorted(todo.items(), key=lambda kv: -len(kv[1]))
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for found in pool.imap_unordered(_decide_site, order):
-                gate.store.add(found)
-        _DECIDING = None
-    return gate.decide_all()
-
-
-PARALLEL_MIN = 100      # below this many items a worker costs more than it saves
-_DECIDING = None
-
-
-def _decide_site(task):
-    site_id, paths = task
-    gate, cache = _DECIDING
-    found = [gate.decide(p) for p in paths]
-    cache.save_html(site_id, [d.item.body for d in found if d.item.meta is not None])
-    return [buildcache.entry(d) for d in found]     # the parent reads the bytes again
-
-
 # -- building: a site per process, after the gate decided ---------------------
 
 def build_sites(sites, group: Group, staging: Path, mode: str, as_of, decisions, cache: BuildCache,
@@ -185,7 +148,7 @@ _BUILDING = None
 def _build_one(site_id: str) -> SiteResult:
     group, staging, mode, as_of, decisions, cache = _BUILDING
     cache.load_html(site_id)
-    result = build_site(group.sites[site_id], group, staging / site_id, mode, as_of, decisions)
+    result = build_site(group.sites[site_id], group, staging / site_id, mode, as_of, decisions, cache.dir / "jinja")
     search.index_site(staging / site_id)
     cache.save_html(site_id, [d.item.body for d in decisions
                               if d.item.site_id == site_id and d.item.meta is not None])
@@ -216,7 +179,8 @@ class _ErrorLog(logging.Handler):
         self.records.append(record.getMessage())
 
 
-def build_site(site, group: Group, out: Path, mode: str, as_of, decisions) -> SiteResult:
+def build_site(site, group: Group, out: Path, mode: str, as_of, decisions,
+               jinja_cache: Path | None = None) -> SiteResult:
     from pelican import Pelican
     from pelican.log import console
     from pelican.plugins.sitemap import sitemap
@@ -225,6 +189,11 @@ def build_site(site, group: Group, out: Path, mode: str, as_of, decisions) -> Si
     sitemap.generator.__init__()        # the sitemap plugin keeps module state between runs
     sitemap.generator.now = as_of       # lastmod of list pages: the build's moment, not the clock
     settings = settings_for(site, group, out, mode, as_of)
+    if jinja_cache:                     # compiled templates, shared by every site and build
+        from jinja2 import FileSystemBytecodeCache
+        jinja_cache.mkdir(parents=True, exist_ok=True)
+        settings["JINJA_ENVIRONMENT"] = {**settings["JINJA_ENVIRONMENT"],
+                                         "bytecode_cache": FileSystemBytecodeCache(str(jinja_cache))}
     errors = _ErrorLog()
     log = logging.getLogger("pelican")
     log.addHandler(errors)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import pickle
 import sys
 from dataclasses import replace
@@ -74,17 +75,26 @@ def decision_digest(d) -> tuple:
             tuple(tuple(sorted(f.to_dict().items())) for f in d.findings))
 
 
-def site_fingerprint(site, group, decisions, env: str, urls: str) -> str:
-    """The site's content and attachments, the decisions of its own items and of
-    the items other sites lend it (syndication, the portal's topics), the
+def fingerprints(sites, group, decisions, env: str) -> dict[str, str]:
+    """Per site: its content and attachments, the decisions of its own items and
+    of the items other sites lend it (syndication, the portal's topics), the
     environment, and the group's set of published pages (for link findings)."""
     from .syndication import routes
 
-    own = [decision_digest(d) for d in decisions if d.item.site_id == site.id]
-    lent = [decision_digest(d) for d in decisions if d.item.site_id != site.id and d.item.meta is not None
-            and (any(sid == site.id for sid, _, _ in routes(d.item, group))
-                 or (site.is_portal and d.item.fields.get("tags")))]
-    return _digest([env, urls, site.id, *tree(site.dir), *own, "lent", *lent])
+    urls = published_urls(decisions)
+    own: dict[str, list] = {}
+    lent: dict[str, list] = {}
+    for d in decisions:
+        own.setdefault(d.item.site_id, []).append(decision_digest(d))
+        if d.item.meta is None:
+            continue
+        receivers = {sid for sid, _, _ in routes(d.item, group)}
+        if d.item.fields.get("tags"):
+            receivers.add(group.portal.id)
+        for sid in receivers - {d.item.site_id}:
+            lent.setdefault(sid, []).append(decision_digest(d))
+    return {s.id: _digest([env, urls, s.id, *tree(s.dir), *own.get(s.id, []), "lent", *lent.get(s.id, [])])
+            for s in sites}
 
 
 def published_urls(decisions) -> str:
@@ -161,9 +171,10 @@ class DecisionStore:
         self.entries = entries
 
     def has(self, path: Path) -> bool:
-        path = Path(path).resolve()
+        path = os.path.abspath(path)
         try:
-            return (str(path), hashlib.sha256(path.read_bytes()).hexdigest()) in self.entries
+            with open(path, "rb") as f:
+                return (path, hashlib.sha256(f.read()).hexdigest()) in self.entries
         except OSError:
             return False
 

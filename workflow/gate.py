@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -43,16 +44,17 @@ class Gate:
         self._all: list[Decision] | None = None
 
     def decide(self, path: Path) -> Decision:
-        path = Path(path).resolve()
+        path = os.path.abspath(path)
         try:
-            raw = path.read_bytes()
+            with open(path, "rb") as f:
+                raw = f.read()
         except OSError:
-            return self._decide(self.checker.load(path))
-        key = (str(path), hashlib.sha256(raw).hexdigest())   # found again without parsing
+            return self._decide(self.checker.load(Path(path)))
+        key = (path, hashlib.sha256(raw).hexdigest())   # found again without parsing
         decision = self._cache.get(key)
         if decision is None:
             known = self.store.get(key, raw) if self.store is not None else None
-            decision = self._on_time(known) if known else self._decide(self.checker.load(path))
+            decision = self._on_time(known) if known else self._decide(self.checker.load(Path(path)))
             self._cache[key] = decision
         return decision
 

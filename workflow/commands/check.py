@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from ..findings import ERROR
+from ..deciding import decide
 from ..gate import Gate
 from ..sites import load_group
 
@@ -24,7 +25,7 @@ def run(args) -> int:
         print(f"govsite check: 找不到 {', '.join(map(str, missing))}", file=sys.stderr)
         return 2
     gate = Gate(group)
-    decisions = gate.decide_all(args.paths or None)
+    decisions = decide(gate, paths=args.paths or None)   # many items: two processes
     findings = [f for d in decisions for f in d.findings]
     if args.json:
         print(json.dumps([f.to_dict() for f in findings], ensure_ascii=False, indent=1))
