@@ -1,5 +1,5 @@
 """What the browser tests share: Debian's Chromium driven by Playwright (one browser
-per test process), a built group served on 127.0.0.1, axe-core, and the page
+per test module), a built group served on 127.0.0.1, axe-core, and the page
 types of a built group."""
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import contextlib
 import re
 import threading
 from pathlib import Path
+
+import pytest
 
 from tests.repo import PROJECT
 from workflow.commands.serve import make_server
@@ -22,20 +24,29 @@ _shared: dict = {}
 
 
 def browser():
-    """The one Chromium of this test process, started on first use."""
+    """The Chromium of the running test module, started on first use."""
     if "browser" not in _shared:
         from playwright.sync_api import sync_playwright
 
         pw = sync_playwright().start()
         _shared["pw"] = pw
         _shared["browser"] = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        atexit.register(_stop)
+        atexit.register(_stop)          # if a module forgot to import the fixture
     return _shared["browser"]
 
 
 def _stop():
-    _shared.pop("browser").close()
-    _shared.pop("pw").stop()
+    if "browser" in _shared:
+        _shared.pop("browser").close()
+        _shared.pop("pw").stop()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def browser_of_this_module():
+    """Import into a test module: its browser is closed when the module ends, since
+    Playwright's sync API allows one instance per thread and other modules start their own."""
+    yield
+    _stop()
 
 
 @contextlib.contextmanager

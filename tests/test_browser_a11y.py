@@ -10,6 +10,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.browser import A11Y_KEY, ARTIFACTS, axe, new_context, open_page, page_types, served
+from tests.browser import browser_of_this_module  # noqa: F401  (autouse)
 
 AXE_SCRIPT = Axe().axe_script
 BLOCKING = {"serious", "critical"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser import ARTIFACTS, new_context, open_page, page_types, served
+from tests.browser import browser_of_this_module  # noqa: F401  (autouse)
 
 CJK_FAMILY = ("Noto Sans CJK", "Noto Serif CJK", "Source Han", "Noto Sans SC")
 
