@@ -31,13 +31,14 @@ def write_pages(generator, writer):
     for topic in ctx["topics"]:
         writer.write_file(topic.url, generator.get_template("topic"), ctx, relative,
                           topic=topic, url=topic.url)
+    checker = gate_of(settings).checker
     for column, entries in ctx["syndicated"].items():
         for e in entries:
             if e.copy:
                 save_as = f"{column}/{e.slug}.html"
+                body = checker.load(e.decision.item.path).body   # read again: cached decisions drop bodies
                 # A copy points to its original (rel=canonical) and stays out of the sitemap.
-                write_unlisted(generator, save_as, "syndicated",
-                               entry=e, body=render.to_html(e.decision.item.body))
+                write_unlisted(generator, save_as, "syndicated", entry=e, body=render.to_html(body))
 
 
 def register():
