@@ -25,6 +25,7 @@ ALLOWED = [
     "https://bszs.conac.cn/sitename?method=show&id=1",
     "https://www.beian.gov.cn/portal/registerSystemInfo",
     "https://www.gov.cn\\@evil.example/",                   # backslash ends the host: path is /@evil…
+    "https://www.gov.cn#@evil.example",                     # @ only in the fragment
     "mailto:web@nn-demo.gov.cn",
     "tel:0771-5550100",
     "yaowen/ceshi.html",                                    # relative: internal
@@ -77,6 +78,10 @@ REFUSED = [
     ("http://[bad/", "无法解析"),
     ("https:///", "缺少主机名"),
     ("https://" + "a" * 100_000 + ".gov.cn/", "过长"),         # a 100 KB URL
+    ("https://www.gov.cn%40evil.example/", "IDNA"),           # percent-encoded @
+    ("https://evil.example?.gov.cn", "不在外链白名单"),         # the allowlisted name in the query
+    ("https://evil.example#.gov.cn", "不在外链白名单"),         # …or in the fragment
+    ("https://evil.example\\.gov.cn", "不在外链白名单"),       # a backslash ends the host
 ]
 
 
