@@ -13,7 +13,6 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-import lxml.etree
 import lxml.html
 import nh3
 
