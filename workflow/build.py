@@ -148,7 +148,8 @@ _BUILDING = None
 def _build_one(site_id: str) -> SiteResult:
     group, staging, mode, as_of, decisions, cache = _BUILDING
     cache.load_html(site_id)
-    result = build_site(group.sites[site_id], group, staging / site_id, mode, as_of, decisions, cache.dir / "jinja")
+    result = build_site(group.sites[site_id], group, staging / site_id, mode, as_of, decisions,
+                        jinja_cache=cache.dir / "jinja")
     search.index_site(staging / site_id)
     cache.save_html(site_id, [d.item.body for d in decisions
                               if d.item.site_id == site_id and d.item.meta is not None])
