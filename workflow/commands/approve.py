@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .. import approval, dates, items, policy
+from .. import approval, dates, policy
 from ..findings import ERROR
 from ..rules import Checker
 from ..rules.approvals import valid_approvals

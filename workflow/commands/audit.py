@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 import sys
 
-from .. import audit, dates
+from .. import audit
 from ..deploy import DeployError, Target
 from ..sites import load_group
+from . import moment_arg
 
 
 def register(sub):
     p = sub.add_parser("audit", help="审计每条信息：谁创建、谁审核（何时）、何时首次发布、谁撤除")
     p.add_argument("--site", action="append", dest="sites", metavar="ID", help="只看这些网站")
-    p.add_argument("--since", metavar="DATE", help="只列出此后有过创建、审核、发布或撤除的信息（YYYY-MM-DD）")
+    p.add_argument("--since", metavar="DATE", type=moment_arg, help="只列出此后有过创建、审核、发布或撤除的信息（YYYY-MM-DD）")
     p.add_argument("--deploys", metavar="TARGET",
                    help="部署目标（本地目录或 user@host:/path），从其 deploy-log.jsonl 读取首次发布时间")
     p.add_argument("--ssh", metavar="CMD", help="ssh 命令行（默认环境变量 GOVSITE_SSH 或 ssh）")
@@ -22,13 +23,6 @@ def register(sub):
 
 
 def run(args) -> int:
-    since = None
-    if args.since:
-        try:
-            since = dates.parse_datetime(args.since)
-        except ValueError:
-            print(f"govsite audit: --since “{args.since}”不是日期，应为 YYYY-MM-DD", file=sys.stderr)
-            return 2
     group = load_group(args.root, args.sites)
     log = None
     if args.deploys:
@@ -41,7 +35,7 @@ def run(args) -> int:
             return 2
     if audit.git_creators(group.root) is None:
         print("提示：仓库不是 Git 仓库，无法得知创建人", file=sys.stderr)
-    rows = audit.collect(group, args.sites, since, log)
+    rows = audit.collect(group, args.sites, args.since, log)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
     else:

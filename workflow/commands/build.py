@@ -4,8 +4,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .. import dates
 from ..build import BuildError, build
+from . import moment_arg
 
 
 def register(sub):
@@ -15,7 +15,7 @@ def register(sub):
     p.add_argument("--strict", action="store_true", help="有任何信息被拒绝发布或站内链接失效时以 1 退出")
     p.add_argument("--production", action="store_true",
                    help="生产构建：使用 publishconf.py 和各网站的真实域名")
-    p.add_argument("--as-of", help="按此时刻判断定时发布（YYYY-MM-DD[ HH:MM]，默认现在）")
+    p.add_argument("--as-of", type=moment_arg, help="按此时刻判断定时发布（YYYY-MM-DD[ HH:MM]，默认现在）")
     p.add_argument("--jobs", type=int, default=2, metavar="N", help="同时构建的网站数（进程数，默认 2）")
     p.add_argument("--full", action="store_true",
                    help="全量构建：不使用上次构建的缓存，每个网站都重新构建")
@@ -23,20 +23,12 @@ def register(sub):
 
 
 def run(args) -> int:
-    as_of = None
-    if args.as_of:
-        try:
-            as_of = dates.parse_datetime(args.as_of)
-        except ValueError:
-            print(f"govsite build: --as-of “{args.as_of}”不是日期，应为 YYYY-MM-DD 或 YYYY-MM-DD HH:MM",
-                  file=sys.stderr)
-            return 2
     if args.jobs < 1:
         print(f"govsite build: --jobs 应为正整数，实际是 {args.jobs}", file=sys.stderr)
         return 2
     try:
         result = build(args.root, args.sites, args.output,
-                       "production" if args.production else "preview", as_of,
+                       "production" if args.production else "preview", args.as_of,
                        jobs=args.jobs, incremental=not args.full)
     except BuildError as exc:
         print(f"构建失败，原有输出未改动：{exc}", file=sys.stderr)

@@ -7,25 +7,19 @@ from pathlib import Path
 from .. import dates, workdays
 from ..sites import load_group
 from ..webreport import collect, write
+from . import date_arg
 
 
 def register(sub):
     p = sub.add_parser("report", help="生成网站管理报告（HTML 和 report.json，供网站主管部门检查）")
-    p.add_argument("--as-of", help="统计截至日期 YYYY-MM-DD（默认今天）")
+    p.add_argument("--as-of", type=date_arg, help="统计截至日期 YYYY-MM-DD（默认今天）")
     p.add_argument("--output", type=Path, help="输出目录（默认 output/webreport/）")
     p.add_argument("--year", help="加入该年度政府网站工作年度报表的数据，例如 2026")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    as_of = dates.today()
-    if args.as_of:
-        try:
-            as_of = dates.parse_date(args.as_of)
-        except ValueError:
-            print(f"govsite report: --as-of “{args.as_of}”不是日期，应为 YYYY-MM-DD，例如 2026-11-25",
-                  file=sys.stderr)
-            return 2
+    as_of = args.as_of or dates.today()
     year = None
     if args.year:
         if not (args.year.isdigit() and len(args.year) == 4):
