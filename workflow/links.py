@@ -493,7 +493,8 @@ def _page_root(page: Path):
 
 
 def _page_ids(root) -> set:
-    return set(root.xpath("//@id")) | set(root.xpath("//a/@name"))
+    # plain str: lxml's "smart" strings would keep every page's tree alive in the cache
+    return {str(v) for v in root.xpath("//@id")} | {str(v) for v in root.xpath("//a/@name")}
 
 
 def _linking(root) -> list[Element]:
