@@ -119,7 +119,6 @@ def main(argv=None) -> int:
     env_out = group / "output"
     shutil.rmtree(plain / "output", ignore_errors=True)
     shutil.rmtree(env_out, ignore_errors=True)
-    shutil.rmtree(group / ".govsite-cache", ignore_errors=True)
 
     rows = [measure("a plain Pelican (1 process, no plugins)",
                     [PY, "-m", "pelican", "content", "-s", "pelicanconf.py", "-o", "output", "-q"], cwd=plain)]

@@ -125,7 +125,8 @@ def test_refused_item_title_and_slug_appear_in_no_published_file(group):
     approved(group, slug="gongkai-xinxi", title="公开的信息")
     group.item(slug="mimi-gaojian-xyz", title="未经审核的草稿标题ZQX")
     group.build()
-    site_files = [p for p in group.output.rglob("*") if p.is_file() and p.name != "report.json"]
+    # every published web root (report.json and the build cache sit beside them, never deployed)
+    site_files = [p for site in ("portal", "district") for p in (group.output / site).rglob("*") if p.is_file()]
     assert any(p.name == "gongkai-xinxi.html" for p in site_files)
     for p in site_files:
         data = p.read_bytes()

@@ -208,6 +208,10 @@ def test_serve_previews_the_group_with_working_cross_site_navigation(demo_output
         with pytest.raises(urllib.error.HTTPError) as missing:
             urllib.request.urlopen(base + "/qingxiu/no-such-page.html")
         assert missing.value.code == 404 and "页面不存在" in missing.value.read().decode()
+        assert (demo_output / ".govsite-cache/fingerprints.json").is_file()
+        with pytest.raises(urllib.error.HTTPError) as hidden:        # the build's memory is not a page
+            urllib.request.urlopen(base + "/.govsite-cache/fingerprints.json")
+        assert hidden.value.code == 404
     finally:
         server.shutdown()
         server.server_close()

@@ -1,5 +1,6 @@
-"""What `govsite build` remembers between runs, beside the output folder in
-.govsite-cache/<output name>/ (never inside it: nothing there is published).
+"""What `govsite build` remembers between runs, in <output>/.govsite-cache/:
+inside the output folder (a build writes nothing outside it) but in no site's
+web root, so nothing here is ever deployed or served by a site.
 
     fingerprints.json   per site: the digest of every input of its pages, and
                         the link findings of its pages; a site whose digest
@@ -106,7 +107,7 @@ def published_urls(decisions) -> str:
 class BuildCache:
     def __init__(self, output: Path):
         output = Path(output)
-        self.dir = output.parent / CACHE_DIR / output.name
+        self.dir = output / CACHE_DIR
 
     # -- fingerprints and link findings of the sites last built --------------
     def sites(self) -> dict:

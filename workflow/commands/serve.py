@@ -18,6 +18,12 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
 
     portal = "portal"
 
+    def send_head(self):              # GET and HEAD
+        if any(part.startswith(".") for part in self.path.split("?")[0].split("/")):
+            self.send_error(404)          # the build's cache and staging are not pages
+            return None
+        return super().send_head()
+
     def do_GET(self):
         if self.path in ("/", ""):
             self.send_response(302)
