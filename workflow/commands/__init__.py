@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from .. import dates
 
@@ -21,3 +22,20 @@ def moment_arg(text: str):
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"“{text}”不是日期，应为 YYYY-MM-DD 或 YYYY-MM-DD HH:MM，例如 2026-11-25 09:30") from None
+
+
+def refuse(command: str, message: str, code: int = 1) -> int:
+    """Tell the user why `govsite <command>` did nothing; return its exit code."""
+    print(f"govsite {command}: {message}", file=sys.stderr)
+    return code
+
+
+def signing_problem(args) -> str | None:
+    """What is wrong with the item and private key given to a signing command (approve, withdraw)."""
+    if not args.file.is_file():
+        return f"找不到文件 {args.file}"
+    if args.file.suffix != ".md":
+        return f"{args.file} 不是信息文件：请指定 content/<网站>/<栏目>/<文件名>.md"
+    if not args.key.is_file():
+        return f"找不到私钥 {args.key}"
+    return None

@@ -9,6 +9,7 @@ from ..findings import ERROR
 from ..rules import Checker
 from ..rules.approvals import valid_approvals
 from ..sites import load_group
+from . import refuse, signing_problem
 
 
 def register(sub):
@@ -21,16 +22,14 @@ def register(sub):
 
 
 def fail(message: str, code: int = 1) -> int:
-    print(f"govsite approve: {message}", file=sys.stderr)
-    return code
+    return refuse("approve", message, code)
 
 
 def run(args) -> int:
     group = load_group(args.root)
-    if not args.file.is_file():
-        return fail(f"找不到文件 {args.file}", 2)
-    if not args.key.is_file():
-        return fail(f"找不到私钥 {args.key}", 2)
+    problem = signing_problem(args)
+    if problem:
+        return fail(problem, 2)
     checker = Checker(group)
     item = checker.load(args.file)
     site = checker.site(item)

@@ -8,6 +8,7 @@ from pathlib import Path
 from .. import approval, dates, policy, withdrawal
 from ..rules import Checker
 from ..sites import load_group
+from . import refuse, signing_problem
 
 
 def register(sub):
@@ -22,19 +23,15 @@ def register(sub):
 
 
 def fail(message: str, code: int = 1) -> int:
-    print(f"govsite withdraw: {message}", file=sys.stderr)
-    return code
+    return refuse("withdraw", message, code)
 
 
 def run(args) -> int:
     group = load_group(args.root)
     reason = " ".join(args.reason.split())
-    if not args.file.is_file():
-        return fail(f"找不到文件 {args.file}", 2)
-    if args.file.suffix != ".md":
-        return fail(f"{args.file} 不是信息文件：请指定 content/<网站>/<栏目>/<文件名>.md", 2)
-    if not args.key.is_file():
-        return fail(f"找不到私钥 {args.key}", 2)
+    problem = signing_problem(args)
+    if problem:
+        return fail(problem, 2)
     if not reason:
         return fail("撤除原因不能为空：请用 --reason 写明撤除原因", 2)
     checker = Checker(group)
