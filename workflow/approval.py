@@ -174,6 +174,20 @@ def sign(data: bytes, key_path: Path) -> str:
     return proc.stdout.decode("ascii")
 
 
+def sign_checked(data: bytes, key_path: Path, by: str, at: str, signers: list[Signer]) -> str:
+    """Sign, then verify in-process before anything is written: the key must be
+    `by`'s key in allowed_signers. Raises SignerError saying what to check."""
+    try:
+        signature = sign(data, key_path)
+    except SignerError as exc:
+        raise SignerError(f"签名失败：{exc}") from exc
+    verdict = verify(data, signature, by, dates.parse_datetime(at), signers)
+    if not verdict.ok:
+        raise SignerError(f"签名无法通过验证，未写入：{verdict.reason}。"
+                          f"请确认 keys/allowed_signers 中登记的 {by} 的公钥与 --key 对应")
+    return signature
+
+
 def approvals_block(entries: list[dict]) -> list[str]:
     """The `approvals:` block as YAML lines (signature as a literal block)."""
     out = ["approvals:"]

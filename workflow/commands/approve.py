@@ -55,13 +55,9 @@ def run(args) -> int:
     canonical = approval.canonical_bytes(item)
     data = approval.payload(canonical, level, args.reviewer, at)
     try:
-        signature = approval.sign(data, args.key)
+        signature = approval.sign_checked(data, args.key, args.reviewer, at, checker.signers)
     except approval.SignerError as exc:
-        return fail(f"签名失败：{exc}")
-    verdict = approval.verify(data, signature, args.reviewer, dates.parse_datetime(at), checker.signers)
-    if not verdict.ok:
-        return fail(f"签名无法通过验证，未写入：{verdict.reason}。"
-                    f"请确认 keys/allowed_signers 中登记的 {args.reviewer} 的公钥与 --key 对应")
+        return fail(str(exc))
     # Keep the approvals that still count; drop those voided by later edits.
     kept = [e for e in (item.meta.get("approvals") or [])
             if isinstance(e, dict) and valid.get(e.get("level")) == e.get("by")]

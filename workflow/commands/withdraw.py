@@ -47,13 +47,9 @@ def run(args) -> int:
     at = approval.format_time(dates.now())
     data = approval.withdrawal_payload(approval.canonical_bytes(item), args.reviewer, at, args.mode, reason)
     try:
-        signature = approval.sign(data, args.key)
+        signature = approval.sign_checked(data, args.key, args.reviewer, at, checker.signers)
     except approval.SignerError as exc:
-        return fail(f"签名失败：{exc}")
-    verdict = approval.verify(data, signature, args.reviewer, dates.parse_datetime(at), checker.signers)
-    if not verdict.ok:
-        return fail(f"签名无法通过验证，未写入：{verdict.reason}。"
-                    f"请确认 keys/allowed_signers 中登记的 {args.reviewer} 的公钥与 --key 对应")
+        return fail(str(exc))
     text = withdrawal.block_text(item, args.reviewer, at, args.mode, reason, signature)
     item.path.write_bytes(text.encode("utf-8"))
     print(f"{item.relpath}：{args.reviewer} 已撤除该信息（{withdrawal.MODES[args.mode]}）。"
