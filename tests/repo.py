@@ -6,7 +6,9 @@ import contextlib
 import io
 import json
 import shutil
+import socket
 import subprocess
+import time
 from pathlib import Path
 
 import yaml
@@ -148,3 +150,26 @@ def forge_approval(path: Path, root: Path, key: Path, level: str, by: str, at: s
             entries.append({**e, "at": approval.format_time(dates.parse_datetime(e["at"]))})
     entries.append({"level": level, "by": by, "at": at, "signature": proc.stdout.decode()})
     path.write_text(approval.replace_block(item, "approvals", approval.approvals_block(entries)), encoding="utf-8")
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_listening(port: int, proc: subprocess.Popen, what: str, seconds: float = 15) -> None:
+    """Until a server we started accepts on 127.0.0.1:port; fail if it died or never does.
+    (A readiness wait, not a timing assertion.)"""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if proc.poll() is not None:
+                said = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+                raise AssertionError(f"{what} exited with {proc.returncode}: {said}")
+            assert time.monotonic() < deadline, f"{what} did not start listening"
+            time.sleep(0.05)

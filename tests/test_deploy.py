@@ -3,7 +3,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.repo import PROJECT
+from tests.repo import PROJECT, free_port, wait_listening
 
 GOVSITE = str(Path(sys.executable).with_name("govsite"))
 
@@ -267,12 +266,6 @@ def test_a_second_concurrent_deploy_is_refused(group, target, two_builds):
 
 # -- nginx serving the target while releases switch ------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def nginx(target):
     prefix = Path(tempfile.mkdtemp(prefix="govsite-nginx-"))
@@ -295,12 +288,7 @@ http {{
     args = ["nginx", "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", str(prefix / "error.log")]
     subprocess.run(args + ["-t"], check=True, capture_output=True)
     proc = subprocess.Popen(args + ["-g", "daemon off;"])
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    wait_listening(port, proc, "nginx")
     yield f"http://127.0.0.1:{port}"
     proc.send_signal(signal.SIGQUIT)
     proc.wait(timeout=30)

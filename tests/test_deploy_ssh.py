@@ -3,15 +3,14 @@ import getpass
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.test_deploy import approved, build, free_port, live, releases
+from tests.repo import free_port, wait_listening
+from tests.test_deploy import approved, build, live, releases
 
 
 def keygen(path: Path) -> Path:
@@ -46,12 +45,7 @@ StrictModes no
     subprocess.run([sshd, "-t", "-f", str(folder / "sshd_config")], check=True)
     proc = subprocess.Popen([sshd, "-D", "-e", "-f", str(folder / "sshd_config")],
                             stderr=open(folder / "sshd.log", "wb"))
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    wait_listening(port, proc, "sshd")
     kind, b64 = Path(f"{host_key}.pub").read_text().split()[:2]
     (folder / "known_hosts").write_text(f"[127.0.0.1]:{port} {kind} {b64}\n")
     ssh = (f"ssh -F /dev/null -p {port} -i {client_key} -o IdentitiesOnly=yes "

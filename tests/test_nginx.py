@@ -4,25 +4,18 @@ from __future__ import annotations
 import http.client
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.group_setup import published, receiving_portal
+from tests.repo import free_port, wait_listening
 from workflow import nginx
 
 PORTAL = "www.test-city.gov.cn"
 DISTRICT = "district.test-city.gov.cn"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def nginx_conf(prefix: Path, sites_conf: Path) -> Path:
@@ -104,15 +97,7 @@ def running(group, served, tmp_path):
     conf = nginx_conf(prefix, generate(group, served, port, tmp_path))
     proc = subprocess.Popen(nginx_cmd(prefix, conf, "-g", "daemon off;"), stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 15      # wait until it listens; not a timing assertion
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert proc.poll() is None, proc.stderr.read().decode()
-                assert time.monotonic() < deadline, "nginx did not start listening"
-                time.sleep(0.05)
+        wait_listening(port, proc, "nginx")
         yield port
     finally:
         proc.send_signal(3)   # QUIT: graceful stop
