@@ -117,7 +117,8 @@ def test_iframe_to_an_allowlisted_host_is_accepted(group):
 
 
 @pytest.mark.parametrize("body,rule,words", [
-    ("[坏](http://[bad)\n", "link.not-allowed", "无法解析"),
+    ('<a href="http://[bad">坏</a>\n', "link.not-allowed", "无法解析"),
+    ("[坏](http://[bad)\n", "link.not-allowed", "IDNA"),        # Markdown percent-encodes the [
     ("[长](https://" + "a" * 100_000 + ".gov.cn/)\n", "link.not-allowed", "过长"),
     ("[域名](https://xn--zz.gov.cn/)\n", "link.not-allowed", "IDNA"),
     ("[域名](https://bad\u200dname.gov.cn/)\n", "link.not-allowed", "IDNA"),

@@ -73,7 +73,7 @@ def build(root: Path, only: list[str] | None = None, output: Path | None = None,
     decisions_key = buildcache.decisions_key(env, group, as_of)
     gate = Gate(group, as_of, store=cache.decisions(decisions_key) if incremental else None)
     register(gate, group.root, as_of)                   # the plugins share this gate
-    decisions = decide(gate, cache, jobs)
+    decisions = decide(gate, jobs)
     cache.save_decisions(decisions_key, decisions)
     report_refused(decisions, echo)
     selected = [group.sites[s] for s in (only or group.sites)]
@@ -147,12 +147,9 @@ _BUILDING = None
 
 def _build_one(site_id: str) -> SiteResult:
     group, staging, mode, as_of, decisions, cache = _BUILDING
-    cache.load_html(site_id)
     result = build_site(group.sites[site_id], group, staging / site_id, mode, as_of, decisions,
                         jinja_cache=cache.dir / "jinja")
     search.index_site(staging / site_id)
-    cache.save_html(site_id, [d.item.body for d in decisions
-                              if d.item.site_id == site_id and d.item.meta is not None])
     return result
 
 

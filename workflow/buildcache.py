@@ -7,7 +7,6 @@ web root, so nothing here is ever deployed or served by a site.
                         is unchanged is not rebuilt
     decisions.pickle    the gate's decisions by content hash (valid for one
                         day, one configuration and one version of the code)
-    html/<site>.pickle  rendered Markdown by content hash
 
 Every entry is keyed by what it was computed from, so a stale entry is never
 used: it is simply not found.
@@ -52,11 +51,10 @@ def environment(group, mode: str) -> str:
     """Inputs every page of every site depends on: code, theme, plugins, settings,
     every site.yaml (sites show the group), reviewer keys, library versions."""
     import jinja2
-    import markdown
     import pelican
 
     root = group.root
-    parts = [FORMAT, mode, sys.version, pelican.__version__, markdown.__version__, jinja2.__version__]
+    parts = [FORMAT, mode, sys.version, pelican.__version__, render.VERSION, jinja2.__version__]
     for name in ("workflow", "themes", "plugins", "pelicanconf.py", "publishconf.py", "keys", "policy"):
         folder = PACKAGE if name == "workflow" else root / name
         parts += [name, *tree(folder)]
@@ -132,18 +130,6 @@ class BuildCache:
         entries = dict(map(entry, decisions))
         self._write(self.dir / "decisions.pickle", pickle.dumps((key, entries), pickle.HIGHEST_PROTOCOL))
 
-    # -- rendered Markdown -----------------------------------------------------
-    def load_html(self, site_id: str) -> None:
-        try:
-            with open(self.dir / "html" / f"{site_id}.pickle", "rb") as f:
-                render.remember(pickle.load(f))
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError):
-            pass
-
-    def save_html(self, site_id: str, bodies) -> None:
-        known = render.known(bodies)
-        self._write(self.dir / "html" / f"{site_id}.pickle", pickle.dumps(known, pickle.HIGHEST_PROTOCOL))
-
     def _write(self, path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(path.suffix + ".tmp")
@@ -172,6 +158,8 @@ class DecisionStore:
         self.entries = entries
 
     def has(self, path: Path) -> bool:
+        if not self.entries:        # a cold build: nothing to read twice for
+            return False
         path = os.path.abspath(path)
         try:
             with open(path, "rb") as f:

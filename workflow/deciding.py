@@ -10,16 +10,15 @@ import multiprocessing
 from pathlib import Path
 
 from . import buildcache
-from .buildcache import BuildCache, DecisionStore
+from .buildcache import DecisionStore
 from .gate import Decision, Gate
 from .items import find_items
 
 
-def decide(gate: Gate, cache: BuildCache | None = None, jobs: int = 2, paths=None) -> list[Decision]:
+def decide(gate: Gate, jobs: int = 2, paths=None) -> list[Decision]:
     """The gate's decision for every item (or those under `paths`). Items not
-    remembered are checked in forked workers, a site per task; each worker
-    keeps the Markdown it rendered (for the link rules) in the cache, where
-    the site's build finds it. `govsite check` decides the same way."""
+    remembered are checked in forked workers, a site per task. `govsite check`
+    decides the same way."""
     group = gate.group
     if gate.store is None:
         gate.store = DecisionStore({})
@@ -29,7 +28,7 @@ def decide(gate: Gate, cache: BuildCache | None = None, jobs: int = 2, paths=Non
             todo.setdefault(path.relative_to(group.content).parts[0], []).append(path)
     if jobs > 1 and sum(map(len, todo.values())) >= 2 * PARALLEL_MIN:
         global _DECIDING
-        _DECIDING = (gate, cache)
+        _DECIDING = gate
         order = sorted(todo.items(), key=lambda kv: -len(kv[1]))
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             for found in pool.imap_unordered(_decide_site, order):
@@ -44,8 +43,6 @@ _DECIDING = None
 
 def _decide_site(task):
     site_id, paths = task
-    gate, cache = _DECIDING
+    gate = _DECIDING
     found = [gate.decide(p) for p in paths]
-    if cache is not None:
-        cache.save_html(site_id, [d.item.body for d in found if d.item.meta is not None])
     return [buildcache.entry(d) for d in found]     # the parent reads the bytes again

@@ -6,8 +6,10 @@ first line `---` and a closing `---`, then Markdown.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from . import yamlio
@@ -37,8 +39,8 @@ class Item:
     def slug(self) -> str:
         return self.path.stem
 
-    @property
-    def sha256(self) -> str:
+    @cached_property
+    def sha256(self) -> str:    # raw is never changed in place (dataclasses.replace makes a new item)
         return hashlib.sha256(self.raw).hexdigest()
 
     def line_of(self, key: str) -> int | None:
@@ -148,21 +150,25 @@ def parse(item: Item) -> None:
 
 
 def find_items(group, paths=None) -> list[Path]:
-    """Item files of the group (or under the given paths), sorted."""
-    content = group.content
-    roots = [Path(p) for p in paths] if paths else [content]
-    found = []
-    for r in roots:
+    """Item files of the group (or under the given paths), resolved and sorted.
+    Symlinked folders are not entered; a symlinked file counts where it points."""
+    content = group.content.resolve()
+    found = set()
+    for r in [Path(p) for p in paths] if paths else [content]:
         if r.is_file() and r.suffix == ".md":
-            found.append(r.resolve())
+            found.add(r.resolve())
         elif r.is_dir():
-            found.extend(p.resolve() for p in r.rglob("*.md"))
-    return sorted(set(p for p in found if _in_site(p, content)))
+            for folder, _, names in os.walk(r.resolve()):
+                for name in names:
+                    if name.endswith(".md"):
+                        p = Path(folder, name)
+                        found.add(p.resolve() if os.path.islink(p) else p)
+    return sorted(p for p in found if _in_site(p, content))
 
 
 def _in_site(path: Path, content: Path) -> bool:
     try:
-        rel = path.relative_to(content.resolve())
+        rel = path.relative_to(content)
     except ValueError:
         return False
     return len(rel.parts) >= 2

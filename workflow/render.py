@@ -1,29 +1,68 @@
-"""Markdown to HTML, once per content hash, shared by the rules and the build."""
+"""Markdown to HTML, once per content hash, shared by the rules and the build.
+
+The dialect is GitHub Flavored Markdown (cmark-gfm, the C library GitHub and
+GitLab's previews follow): a reviewer approving a pull request sees the page
+rendered by the same rules the site uses, and it is ~25x faster than
+Python-Markdown. Extensions: tables, strikethrough, footnotes. Not enabled:
+bare-URL autolinks (in Chinese text `见https://x.gov.cn附件` would swallow the
+following characters into the URL) and the tag filter (raw HTML is kept so
+the `html.unsafe` rule can show the editor what it refuses, never silently).
+Headings get ids (the same slugs Python-Markdown's toc extension made), so
+`page.html#小标题` links resolve.
+"""
 from __future__ import annotations
 
 import hashlib
+import html as htmlmod
+import re
+from importlib import metadata
 
-import markdown
-from markdown.extensions.toc import slugify_unicode
+import cmarkgfm
+from cmarkgfm.cmark import Options
+from markdown.extensions.toc import slugify_unicode, unique
 
-# No attr_list: it would let an editor put arbitrary attributes (onclick=…) on elements.
-EXTENSIONS = ["tables", "fenced_code", "sane_lists", "footnotes", "abbr", "def_list", "toc"]
-EXTENSION_CONFIGS = {"toc": {"slugify": slugify_unicode, "permalink": False}}
+OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_FOOTNOTES | Options.CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES
+EXTENSIONS = ["table", "strikethrough"]
+VERSION = "cmarkgfm " + metadata.version("cmarkgfm")    # part of the build cache's key
 
-_md = None
+_HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>", re.S)
+_TAG = re.compile(r"<[^>]*>")
+_ID = re.compile(r"""\sid=["']?([^"'\s>]+)""")
+# cmark-gfm's footnote markup: data-* attributes only its own CSS uses, an English label.
+_FOOTNOTE = [(re.compile(p), r) for p, r in (
+    (r' data-footnote-backref-idx="\d+"', ""), (r" data-footnote-(?:ref|backref)\b", ""),
+    (r' data-footnotes>', ">"), (r'aria-label="Back to reference (\d+(?:-\d+)?)"', r'aria-label="返回引用处 \1"'))]
+
 _cache: dict[bytes, str] = {}
 _CACHE_LIMIT = 4096
 
 
+def convert(body: str) -> str:
+    html = cmarkgfm.markdown_to_html_with_extensions(body, options=OPTIONS, extensions=EXTENSIONS)
+    if "<h" in html:
+        html = _heading_ids(html)
+    if "[^" in body:
+        for pattern, repl in _FOOTNOTE:
+            html = pattern.sub(repl, html)
+    return html
+
+
+def _heading_ids(html: str) -> str:
+    used = set(_ID.findall(html))
+
+    def add_id(m):
+        text = htmlmod.unescape(_TAG.sub("", m[2]))
+        slug = unique(slugify_unicode(text, "-"), used)
+        return f'<h{m[1]} id="{htmlmod.escape(slug)}">{m[2]}</h{m[1]}>'
+
+    return _HEADING.sub(add_id, html)
+
+
 def to_html(body: str) -> str:
-    global _md
     key = _key(body)
     html = _cache.get(key)
     if html is None:
-        if _md is None:
-            _md = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS,
-                                    output_format="html")
-        html = _md.reset().convert(body)
+        html = convert(body)
         if len(_cache) >= _CACHE_LIMIT:
             _cache.clear()
         _cache[key] = html

@@ -17,11 +17,22 @@ def valid_approvals(item, ctx, report=None) -> dict[str, str]:
     """Levels carried by a valid approval: {level: reviewer}.
 
     `report`, when given, collects a Finding for every approval that does not count.
+    Worked out once per item and checker (the rule and the gate both ask).
     """
+    memo = item.__dict__.get("_approvals")
+    if memo is None or memo[0] is not ctx:
+        found: list[Finding] = []
+        memo = item.__dict__["_approvals"] = (ctx, _valid_approvals(item, ctx, found), found)
+    if report is not None:
+        report.extend(memo[2])
+    return dict(memo[1])
+
+
+def _valid_approvals(item, ctx, report: list) -> dict[str, str]:
     site = ctx.site(item)
     line = item.line_of("approvals")
     entries = item.meta.get("approvals") or []
-    add = report.append if report is not None else (lambda f: None)
+    add = report.append
     if not isinstance(entries, list):
         add(Finding("approval.invalid", ERROR, item.relpath, line, "approvals 应为列表", "approvals",
                     "不要手工编辑 approvals，使用 govsite approve 生成"))

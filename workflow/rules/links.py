@@ -21,9 +21,9 @@ from ..findings import ERROR, WARNING, Finding
 
 # nh3's own allowlist, plus what our Markdown emits (ids, classes, table
 # alignment) and media from allowlisted hosts (their URLs are link.not-allowed's).
-TAGS = set(nh3.ALLOWED_TAGS) | {"video", "audio", "source", "track", "iframe"}
+TAGS = set(nh3.ALLOWED_TAGS) | {"video", "audio", "source", "track", "iframe", "section"}   # section: footnotes
 ATTRIBUTES = {tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()}
-for _tag, _attrs in {"*": {"id", "class", "title", "lang", "dir"}, "a": {"href", "title", "name"},
+for _tag, _attrs in {"*": {"id", "class", "title", "lang", "dir"}, "a": {"href", "title", "name", "aria-label"},
                      "th": {"style"}, "td": {"style"}, "p": {"style"}, "div": {"style"},   # text-align only
                      "img": {"srcset", "title"},
                      "video": {"src", "poster", "controls", "width", "height"},
