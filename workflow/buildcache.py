@@ -5,7 +5,7 @@ web root, so nothing here is ever deployed or served by a site.
     fingerprints.json   per site: the digest of every input of its pages, and
                         the link findings of its pages; a site whose digest
                         is unchanged is not rebuilt
-    decisions.pickle    the gate's decisions by content hash (valid for one
+    decisions/<site>.pickle  the gate's decisions by content hash (valid for one
                         day, one configuration and one version of the code)
 
 Every entry is keyed by what it was computed from, so a stale entry is never
@@ -36,15 +36,17 @@ def _digest(parts) -> str:
     return h.hexdigest()
 
 
-def tree(folder: Path, skip=("__pycache__",)) -> list[tuple[str, str]]:
-    """(relative path, sha256) of every file under `folder`, sorted."""
+def tree(folder: Path, skip=("__pycache__",), skip_suffix: str | None = None) -> list[tuple[str, str]]:
+    """(relative path, sha256) of every file under `folder` (but those ending in
+    `skip_suffix`), sorted."""
     folder = Path(folder)
     if folder.is_file():
         return [(folder.name, hashlib.sha256(folder.read_bytes()).hexdigest())]
     if not folder.is_dir():
         return []
     return sorted((p.relative_to(folder).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest())
-                  for p in folder.rglob("*") if p.is_file() and not any(s in p.parts for s in skip))
+                  for p in folder.rglob("*") if p.is_file() and not any(s in p.parts for s in skip)
+                  and not (skip_suffix and p.name.endswith(skip_suffix)))
 
 
 def environment(group, mode: str) -> str:
@@ -92,7 +94,9 @@ def fingerprints(sites, group, decisions, env: str) -> dict[str, str]:
             receivers.add(group.portal.id)
         for sid in receivers - {d.item.site_id}:
             lent.setdefault(sid, []).append(decision_digest(d))
-    return {s.id: _digest([env, urls, s.id, *tree(s.dir), *own.get(s.id, []), "lent", *lent.get(s.id, [])])
+    # Items are in by their decisions (which carry their content hash): the tree adds the rest.
+    return {s.id: _digest([env, urls, s.id, *tree(s.dir, skip_suffix=".md"), *own.get(s.id, []),
+                           "lent", *lent.get(s.id, [])])
             for s in sites}
 
 
@@ -117,18 +121,33 @@ class BuildCache:
     def save_sites(self, entries: dict) -> None:
         self._write(self.dir / "fingerprints.json", json.dumps(entries, ensure_ascii=False).encode("utf-8"))
 
-    # -- the gate's decisions --------------------------------------------------
+    # -- the gate's decisions, a file per site ------------------------------------
     def decisions(self, key: str) -> "DecisionStore":
-        try:
-            with open(self.dir / "decisions.pickle", "rb") as f:
-                stored_key, entries = pickle.load(f)
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError):
-            stored_key, entries = None, {}
-        return DecisionStore(entries if stored_key == key else {})
+        entries, loaded = {}, {}
+        for path in sorted((self.dir / "decisions").glob("*.pickle")):
+            try:
+                with open(path, "rb") as f:
+                    stored_key, found = pickle.load(f)
+            except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError):
+                continue
+            if stored_key == key:
+                entries.update(found)
+                loaded[path.stem] = frozenset(found)
+        return DecisionStore(entries, loaded)
 
-    def save_decisions(self, key: str, decisions) -> None:
-        entries = dict(map(entry, decisions))
-        self._write(self.dir / "decisions.pickle", pickle.dumps((key, entries), pickle.HIGHEST_PROTOCOL))
+    def save_decisions(self, key: str, decisions, known: "DecisionStore | None" = None) -> None:
+        """Save `decisions`, a file per site; a site whose decisions are all as
+        loaded from its file (`known`) is not written again."""
+        stored = known.entries if known is not None else {}
+        loaded = known.loaded if known is not None else {}
+        by_site: dict[str, dict] = {}
+        for d in decisions:
+            k = (str(d.item.path), d.item.sha256)
+            by_site.setdefault(d.item.site_id or "", {})[k] = stored.get(k) or slim(d)
+        for sid, entries in by_site.items():
+            if loaded.get(sid) != frozenset(entries):
+                self._write(self.dir / "decisions" / f"{sid}.pickle",
+                            pickle.dumps((key, entries), pickle.HIGHEST_PROTOCOL))
 
     def _write(self, path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -154,8 +173,9 @@ class DecisionStore:
     """Remembered decisions by (path, content hash); the gate looks here before
     parsing and checking an item."""
 
-    def __init__(self, entries: dict):
+    def __init__(self, entries: dict, loaded: dict | None = None):
         self.entries = entries
+        self.loaded = loaded or {}      # site -> the keys its file held
 
     def has(self, path: Path) -> bool:
         if not self.entries:        # a cold build: nothing to read twice for

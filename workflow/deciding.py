@@ -23,18 +23,19 @@ def decide(gate: Gate, jobs: int = 2, paths=None) -> list[Decision]:
     if gate.store is None:
         gate.store = DecisionStore({})
     todo: dict[str, list[Path]] = {}
-    for path in find_items(group, paths):
+    files = find_items(group, paths)
+    for path in files:
         if not gate.store.has(path):
             todo.setdefault(path.relative_to(group.content).parts[0], []).append(path)
     if jobs > 1 and sum(map(len, todo.values())) >= 2 * PARALLEL_MIN:
         global _DECIDING
         _DECIDING = gate
         order = sorted(todo.items(), key=lambda kv: -len(kv[1]))
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        with multiprocessing.get_context("fork").Pool(jobs, maxtasksperchild=1) as pool:   # memory of one site at a time
             for found in pool.imap_unordered(_decide_site, order):
                 gate.store.add(found)
         _DECIDING = None
-    return gate.decide_all(paths)
+    return gate.decide_all(paths, files)
 
 
 PARALLEL_MIN = 100      # below this many items a worker costs more than it saves

@@ -77,11 +77,12 @@ class Gate:
             return Decision(item, State.SCHEDULED, findings, approvals)
         return Decision(item, State.PUBLISHED, findings, approvals)
 
-    def decide_all(self, paths=None) -> list[Decision]:
+    def decide_all(self, paths=None, files=None) -> list[Decision]:
+        """Every item's decision (or those under `paths`; `files`: find_items already ran)."""
         if paths:
-            return [self.decide(p) for p in find_items(self.group, paths)]
+            return [self.decide(p) for p in files or find_items(self.group, paths)]
         if self._all is None:    # a gate decides at one moment: the group is read once
-            self._all = [self.decide(p) for p in find_items(self.group)]
+            self._all = [self.decide(p) for p in files or find_items(self.group)]
         return list(self._all)
 
 

@@ -398,43 +398,101 @@ def check_built(staging: Path, group, site_ids: list[str]) -> dict[str, list[Fin
     Internal: relative, absolute to a group domain, or a root path, which is
     /<site-id>/… in preview builds and /… of the page's own site in production
     (the mode is read from the site's home page: how it links to itself).
+    `govsite build` runs `check_site` in each site's own worker and `resolve_deferred`
+    once all are built; this is the same two steps, one after the other.
     """
-    staging = Path(staging)
-    domains = {s.domain.lower(): sid for sid, s in group.sites.items() if s.domain}
+    pages: dict[str, list[Finding]] = {}
+    deferred = []
+    for sid in site_ids:
+        found, later = check_site(staging, group, sid)
+        pages.update(found)
+        deferred += later
+    return resolve_deferred(staging, group, deferred, pages)
 
-    def site_root(sid: str) -> Path:   # sites not rebuilt now keep their last output
+
+class _Elsewhere(Exception):
+    """The link points into another site of the group: resolved once every site is built."""
+
+
+def check_site(staging: Path, group, sid: str, ids_cache: dict | None = None):
+    """Findings for the links of one built site (`staging/sid`) that stay in it, and
+    the links into other sites, deferred as (page, link, preview) for `resolve_deferred`."""
+    staging = Path(staging)
+
+    def own_site(other: str) -> Path:
+        if other != sid:
+            raise _Elsewhere
+        return staging / sid
+
+    pages, deferred = {}, []
+    domains = _domains(group)
+    ids_cache = {} if ids_cache is None else ids_cache
+    seen: dict[tuple, str | None] = {}     # the same nav links recur on every page
+    preview = _is_preview(staging / sid, sid)
+    for page in sorted((staging / sid).rglob("*.html")):
+        root = _page_root(page)
+        if root is None:
+            continue
+        ids_cache.setdefault(page, _page_ids(root))
+        for f in urls_in(_linking(root)):
+            if f.tag in ("form", "button", "input") or f.attr == "content":
+                continue
+            key = _link_key(sid, page, f.url)
+            if key not in seen:
+                try:
+                    seen[key] = _unresolved(f.url, page, None if preview else staging / sid, staging,
+                                            domains, own_site, ids_cache, staging / sid)
+                except _Elsewhere:
+                    seen[key] = _Elsewhere
+            if seen[key] is _Elsewhere:
+                deferred.append((page, f.url, f.text, f.line, preview))
+            elif seen[key]:
+                _broken(pages, page.relative_to(staging).as_posix(), f.url, f.text, f.line, seen[key])
+    return pages, deferred
+
+
+def resolve_deferred(staging: Path, group, deferred, pages: dict) -> dict[str, list[Finding]]:
+    """Resolve the cross-site links `check_site` deferred, now that every site is built
+    (sites not rebuilt now keep their last output, beside the staging folder)."""
+    staging = Path(staging)
+
+    def site_root(sid: str) -> Path:
         return staging / sid if (staging / sid).is_dir() else staging.parent / sid
 
+    domains = _domains(group)
     ids_cache: dict[Path, set] = {}
-    seen: dict[tuple, str | None] = {}     # the same nav links recur on every page
-    pages: dict[str, list[Finding]] = {}
-    for sid in site_ids:
-        preview = _is_preview(staging / sid, sid)
-        for page in sorted((staging / sid).rglob("*.html")):
-            rel = page.relative_to(staging).as_posix()
-            root = _page_root(page)
-            if root is None:
-                continue
-            ids_cache.setdefault(page, _page_ids(root))
-            for f in urls_in(_linking(root)):
-                if f.tag in ("form", "button", "input") or f.attr == "content":
-                    continue
-                head = f.url.lstrip()[:1]
-                absolute = head in ("/", "\\") or parse(f.url).scheme is not None
-                key = (sid, page if head in ("#", "?", "") else None if absolute else page.parent, f.url)
-                if key not in seen:
-                    seen[key] = _unresolved(f.url, page, None if preview else site_root(sid), staging, domains,
-                                            site_root, ids_cache)
-                why = seen[key]
-                if why:
-                    text = f"“{f.text}”" if f.text else ""
-                    pages.setdefault(rel, []).append(Finding(
-                        "link.broken-internal", ERROR, rel, f.line, f"链接{text} {f.url[:200]} {why}", None,
-                        "修正链接地址，或恢复被链接的页面/锚点"))
-    return pages
+    seen: dict[tuple, str | None] = {}
+    for page, url, text, line, preview in deferred:
+        sid = page.relative_to(staging).parts[0]
+        key = _link_key(sid, page, url)
+        if key not in seen:
+            seen[key] = _unresolved(url, page, None if preview else site_root(sid), staging, domains,
+                                    site_root, ids_cache)
+        if seen[key]:
+            _broken(pages, page.relative_to(staging).as_posix(), url, text, line, seen[key])
+    for found in pages.values():
+        found.sort(key=lambda f: f.line or 0)
+    return dict(sorted(pages.items()))
 
 
-def _unresolved(url, page, own_root, staging, domains, site_root, ids_cache) -> str | None:
+def _domains(group) -> dict[str, str]:
+    return {s.domain.lower(): sid for sid, s in group.sites.items() if s.domain}
+
+
+def _link_key(sid: str, page: Path, url: str) -> tuple:
+    head = url.lstrip()[:1]
+    absolute = head in ("/", "\\") or parse(url).scheme is not None
+    return sid, page if head in ("#", "?", "") else None if absolute else page.parent, url
+
+
+def _broken(pages: dict, rel: str, url: str, text: str, line, why: str) -> None:
+    shown = f"“{text}”" if text else ""
+    pages.setdefault(rel, []).append(Finding(
+        "link.broken-internal", ERROR, rel, line, f"链接{shown} {url[:200]} {why}", None,
+        "修正链接地址，或恢复被链接的页面/锚点"))
+
+
+def _unresolved(url, page, own_root, staging, domains, site_root, ids_cache, within: Path | None = None) -> str | None:
     u = parse(url)
     if u.problem or (u.scheme and u.scheme not in ("http", "https")):
         return None                     # not an internal link (or refused by the rules already)
@@ -453,6 +511,9 @@ def _unresolved(url, page, own_root, staging, domains, site_root, ids_cache) -> 
         candidates = [site_root(first) / inner] if first in domains.values() else []
     else:
         candidates = [page.parent / path]
+    if within is not None and any(not os.path.normpath(c).startswith(os.path.normpath(within) + os.sep)
+                                  for c in candidates):
+        raise _Elsewhere                # e.g. ../../other-site/x.html: that site may not be built yet
     output = staging.parent.resolve()
     targets = [t for c in candidates if (t := _file(c, path, output)) is not None]
     if not targets:

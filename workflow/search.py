@@ -33,19 +33,34 @@ def has_searchable_pages(site_dir: Path) -> bool:
 
 def index_site(site_dir: Path) -> None:
     """Build the search index of one built site, in place."""
+    finish_index(start_index(site_dir))
+
+
+def start_index(site_dir: Path) -> tuple[Path, subprocess.Popen] | None:
+    """Start pagefind on a built site; the caller may work on while it runs."""
     from .build import BuildError      # build imports this module
 
     site_dir = Path(site_dir)
     shutil.rmtree(site_dir / BUNDLE, ignore_errors=True)
     if not has_searchable_pages(site_dir):
-        return
+        return None
     try:
         exe = executable()
     except (ImportError, FileNotFoundError) as exc:
         raise BuildError(f"找不到 pagefind 扩展版（中文分词）：{exc}；请安装 pagefind[extended]") from exc
     # All our sites are Chinese: one zh index, segmented by the extended binary.
-    proc = subprocess.run([str(exe), "--site", str(site_dir), "--output-subdir", BUNDLE,
-                           "--force-language", "zh", "--quiet"],
-                          capture_output=True, text=True)
+    proc = subprocess.Popen([str(exe), "--site", str(site_dir), "--output-subdir", BUNDLE,
+                             "--force-language", "zh", "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return site_dir, proc
+
+
+def finish_index(started) -> None:
+    from .build import BuildError
+
+    if started is None:
+        return
+    site_dir, proc = started
+    out, err = proc.communicate()
     if proc.returncode != 0:
-        raise BuildError(f"网站 {site_dir.name} 的搜索索引生成失败：{(proc.stderr or proc.stdout).strip()[-500:]}")
+        raise BuildError(f"网站 {site_dir.name} 的搜索索引生成失败：{(err or out).strip()[-500:]}")

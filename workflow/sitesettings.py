@@ -4,8 +4,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from pelican.settings import read_settings
-
 from .sites import FAMILIES, Group, Site
 
 
@@ -46,6 +44,8 @@ def site_context(site: Site, group: Group, mode: str) -> dict:
 
 
 def settings_for(site: Site, group: Group, output: Path, mode: str, as_of: dt.datetime) -> dict:
+    from pelican.settings import read_settings     # Pelican only where a site is built
+
     conf = "publishconf.py" if mode == "production" else "pelicanconf.py"
     root = group.root
     url = site_url(site, mode)

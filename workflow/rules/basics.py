@@ -1,8 +1,6 @@
 """Rules on where an item lives and what its front matter says."""
 from __future__ import annotations
 
-from pypinyin import lazy_pinyin
-
 from ..findings import ERROR, Finding
 from ..item_schema import DEFAULT_TYPE, schema_for
 from ..items import SLUG_RE
@@ -24,6 +22,8 @@ def location(item, ctx):
                       None, f"放到 content/{site.id}/<栏目标识>/ 下，栏目标识：{', '.join(site.columns)}")
         return
     if not SLUG_RE.match(item.slug):
+        from pypinyin import lazy_pinyin      # 0.15 s to import: only for a bad file name
+
         suggestion = "-".join(lazy_pinyin(item.slug, errors="ignore")).lower() or "xinxi"
         yield Finding("schema.slug", ERROR, item.relpath, None,
                       f"文件名“{item.path.name}”不是稳定的英文网址名（只能用小写字母、数字、- 和 _）",

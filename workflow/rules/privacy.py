@@ -242,8 +242,10 @@ def scan_marks(seg: Segment):
 
 
 # Every pattern above needs one of these: 11 digits in a row, digits around a
-# separator, or a word of a marking. Text without any is skipped unscanned.
-MAYBE_RE = re.compile(r"\d{11}|\d[- ]\d{4}|密|内部|公开|外传")
+# separator, or a word of a marking (not 公开 or 密 alone: 政务公开, 密切 are
+# everywhere). Text without any is skipped unscanned.
+MAYBE_RE = re.compile(r"\d{11}|\d[- ]\d{4}|绝密|机密|秘密|保密|涉密|密\s*级|内部(?:资料|文件|使用|刊物|参考|传阅)"
+                      r"|不得公开|不予公开|不宜公开|不公开|外传")
 
 
 def privacy(item, ctx):
