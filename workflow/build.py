@@ -13,6 +13,7 @@ build; both produce the same files (tests/test_build_equivalence.py).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import logging
 import multiprocessing
@@ -135,6 +136,7 @@ def build_sites(sites, group: Group, staging: Path, mode: str, as_of, decisions,
                 info: dict, jobs: int, echo) -> list[Built]:
     global _BUILDING
     _BUILDING = (group, staging, mode, as_of, decisions, cache, info)
+    gc.freeze()     # every decision lives to the end: no collection walks them (nor copies them into a fork)
     order = sorted(sites, key=lambda s: -sum(1 for d in decisions if d.item.site_id == s.id))
     results = []
     try:

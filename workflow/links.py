@@ -434,7 +434,7 @@ def check_site(staging: Path, group, sid: str, ids_cache: dict | None = None):
         if root is None:
             continue
         ids_cache.setdefault(page, _page_ids(root))
-        for f in urls_in(_linking(root)):
+        for f in urls_in(url_elements(root)):
             if f.tag in ("form", "button", "input") or f.attr == "content":
                 continue
             key = _link_key(sid, page, f.url)
@@ -558,7 +558,7 @@ def _page_ids(root) -> set:
     return {str(v) for v in root.xpath("//@id")} | {str(v) for v in root.xpath("//a/@name")}
 
 
-def _linking(root) -> list[Element]:
+def url_elements(root) -> list[Element]:
     """Only the elements of a built page that can hold a URL (pages are large)."""
     out = []
     for el in dict.fromkeys(attr.getparent() for attr in _URL_XPATH(root)):
