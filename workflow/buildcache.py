@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import pickle
 import sys
 from dataclasses import replace
@@ -176,16 +175,6 @@ class DecisionStore:
     def __init__(self, entries: dict, loaded: dict | None = None):
         self.entries = entries
         self.loaded = loaded or {}      # site -> the keys its file held
-
-    def has(self, path: Path) -> bool:
-        if not self.entries:        # a cold build: nothing to read twice for
-            return False
-        path = os.path.abspath(path)
-        try:
-            with open(path, "rb") as f:
-                return (path, hashlib.sha256(f.read()).hexdigest()) in self.entries
-        except OSError:
-            return False
 
     def add(self, entries) -> None:
         self.entries.update(entries)

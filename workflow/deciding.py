@@ -27,7 +27,7 @@ def decide(gate: Gate, jobs: int = 2, paths=None) -> list[Decision]:
     gc.freeze()     # the group, loaded once, is never garbage: no collection walks it (nor copies it into a fork)
     files = find_items(group, paths)
     for path in files:
-        if not gate.store.has(path):
+        if not gate.recall(path):
             todo.setdefault(path.relative_to(group.content).parts[0], []).append(path)
     if jobs > 1 and sum(map(len, todo.values())) >= 2 * PARALLEL_MIN:
         global _DECIDING

@@ -40,23 +40,42 @@ class Gate:
         self.as_of = as_of or dates.now()
         self.checker = Checker(group, self.as_of.date())
         self.store = store       # decisions of earlier builds by content hash (workflow.buildcache)
-        self._cache: dict[tuple[str, str], Decision] = {}
+        self._decided: dict[str, Decision] = {}    # a gate decides at one moment: each file is read once
         self._all: list[Decision] | None = None
 
     def decide(self, path: Path) -> Decision:
         path = os.path.abspath(path)
+        decision = self._decided.get(path)
+        if decision is None:
+            raw = self._read(path)
+            known = self._known(path, raw)
+            decision = known or self._decide(self.checker.load(Path(path)))
+            self._decided[path] = decision
+        return decision
+
+    def recall(self, path: Path) -> bool:
+        """Decide `path` from the store alone, if it holds the file's content."""
+        path = os.path.abspath(path)
+        if path not in self._decided:
+            known = self._known(path, self._read(path))
+            if known is None:
+                return False
+            self._decided[path] = known
+        return True
+
+    @staticmethod
+    def _read(path: str) -> bytes | None:
         try:
             with open(path, "rb") as f:
-                raw = f.read()
+                return f.read()
         except OSError:
-            return self._decide(self.checker.load(Path(path)))
-        key = (path, hashlib.sha256(raw).hexdigest())   # found again without parsing
-        decision = self._cache.get(key)
-        if decision is None:
-            known = self.store.get(key, raw) if self.store is not None else None
-            decision = self._on_time(known) if known else self._decide(self.checker.load(Path(path)))
-            self._cache[key] = decision
-        return decision
+            return None
+
+    def _known(self, path: str, raw: bytes | None) -> Decision | None:
+        if raw is None or self.store is None:
+            return None
+        known = self.store.get((path, hashlib.sha256(raw).hexdigest()), raw)
+        return self._on_time(known) if known else None
 
     def _on_time(self, decision: Decision) -> Decision:
         """A remembered decision at this gate's moment: a scheduled item's date may have come."""
@@ -91,7 +110,11 @@ _GATES: dict[tuple, Gate] = {}
 
 def gate_for(root: Path, as_of: dt.datetime | None = None) -> Gate:
     """One gate per repository and moment, shared by the build and the plugins."""
-    key = (str(Path(root).resolve()), as_of.isoformat() if as_of else None)
+    moment = as_of.isoformat() if as_of else None
+    gate = _GATES.get((str(root), moment))      # asked for every item: skip resolving a resolved root
+    if gate is not None:
+        return gate
+    key = (str(Path(root).resolve()), moment)
     if key not in _GATES:
         _GATES[key] = Gate(load_group(Path(root)), as_of)
     return _GATES[key]

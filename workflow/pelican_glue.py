@@ -11,14 +11,8 @@ from .gate import Decision, Gate, gate_for
 
 
 def gate_of(settings) -> Gate:
-    key = (settings["GOVSITE_ROOT"], settings.get("GOVSITE_AS_OF"))
-    gate = _OF.get(key)
-    if gate is None:    # asked once per item and more: resolve the root once
-        gate = _OF[key] = gate_for(Path(key[0]), dates.parse_datetime(key[1]) if key[1] else None)
-    return gate
-
-
-_OF: dict[tuple, Gate] = {}
+    as_of = settings.get("GOVSITE_AS_OF")
+    return gate_for(Path(settings["GOVSITE_ROOT"]), dates.parse_datetime(as_of) if as_of else None)
 
 
 def decision_of(content) -> Decision:

@@ -71,16 +71,3 @@ def to_html(body: str) -> str:
 
 def _key(body: str) -> bytes:
     return hashlib.sha256(body.encode("utf-8", "surrogatepass")).digest()
-
-
-def remember(entries: dict[bytes, str]) -> None:
-    """Take HTML rendered earlier (by content hash), e.g. from the build cache."""
-    if len(_cache) + len(entries) > _CACHE_LIMIT:
-        _cache.clear()
-    _cache.update(entries)
-
-
-def known(bodies) -> dict[bytes, str]:
-    """The rendered HTML of those `bodies` that were rendered, by content hash."""
-    keys = (_key(b) for b in bodies)
-    return {k: _cache[k] for k in keys if k in _cache}
