@@ -27,6 +27,15 @@ def test_link_to_a_host_not_allowlisted_is_refused_naming_text_url_and_line(grou
     assert f["fix"]
 
 
+def test_a_chinese_url_is_shown_as_written_at_its_own_line(group):
+    # Markdown percent-encodes 中文 in a URL; the editor is shown what they wrote
+    body = "第一段。\n\n其他。\n\n[参考][ck]\n\n[ck]: https://evil.example/政策/文件.html\n"
+    found, path = findings(group, body, "link.not-allowed")
+    assert len(found) == 1
+    assert "https://evil.example/政策/文件.html" in found[0]["message"]
+    assert found[0]["line"] == body_line(path, "[ck]: ")
+
+
 def test_reference_links_and_autolinks_are_checked_at_their_own_line(group):
     body = "见[通知][tz]和 <https://evil.example/auto>。\n\n其他文字。\n\n[tz]: //evil.example/ref\n"
     found, path = findings(group, body, "link.not-allowed")

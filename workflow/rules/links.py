@@ -119,7 +119,7 @@ def not_allowed(item, ctx):
                               f"站内链接 {f.url[:120]!r} 以“/”开头：预览（/网站标识/…）和正式网站（域名/…）中指向不同位置",
                               "body", "改为相对路径（如 ../tzgg/xxx.html）或完整网址（https://域名/…）")
             continue
-        shown = links.parse(f.url).raw if len(f.url) > links.MAX_URL else f.url
+        shown = links.parse(f.url).raw if len(f.url) > links.MAX_URL else urllib.parse.unquote(f.url)
         shown = shown if len(shown) <= 120 else shown[:117] + "…"
         text = f"“{f.text}”" if f.text else f"<{f.tag}>"
         yield Finding("link.not-allowed", ERROR, item.relpath, line_of(item, f.url, f.text),
