@@ -2,8 +2,14 @@
 from __future__ import annotations
 
 import json
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
 
 from tests.group_setup import page, published, receiving_portal
+from workflow.commands.serve import make_server
 
 REASON = "经复查，文中联系电话有误"
 
@@ -70,6 +76,19 @@ def test_gone_mode_publishes_nothing_and_nginx_answers_410(group):
     district = out[out.index("server_name district.test-city.gov.cn"):]
     assert "location = /yaowen/chehui.html { return 410; }" in district
     assert "location ^~ /yaowen/chehui/ { return 410; }" in district
+    # The preview server answers as nginx does, with the site's own 410 page.
+    server = make_server(group.output, 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/district/yaowen/"
+    try:
+        for url, code in [("chehui.html", 410), ("chehui/biao.pdf", 410), ("chehui-2.html", 404)]:
+            with pytest.raises(urllib.error.HTTPError) as answer:
+                urllib.request.urlopen(base + url)
+            assert answer.value.code == code, url
+            assert answer.value.read() == (group.output / f"district/{code}.html").read_bytes()
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_edit_after_withdrawal_voids_it_and_the_item_stays_off_the_site(group):

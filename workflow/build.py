@@ -272,6 +272,7 @@ def write_report(path: Path, group: Group, decisions: list[Decision], mode: str,
         "path": d.item.relpath,
         "url": item_url(group, d, mode),
         "status": d.state.value,
+        **({"withdrawal_mode": d.withdrawal["mode"]} if d.withdrawal else {}),
         "findings": [f.to_dict() for f in d.findings],
     } for d in decisions]
     report = {"generated": dates.now().isoformat(timespec="seconds"), "as_of": as_of.isoformat(),

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
+import urllib.parse
 from pathlib import Path
 
 
@@ -14,13 +16,19 @@ def register(sub):
 
 
 class PreviewHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves output/; `/` goes to the portal; each site's 404 page for its misses."""
+    """Serves output/; `/` goes to the portal; each site's 404 page for its misses,
+    and its 410 page for items withdrawn with `mode: gone`, as nginx does."""
 
     portal = "portal"
+    gone: frozenset = frozenset()     # /<site>/<column>/<slug> of items withdrawn with mode gone
 
     def send_head(self):              # GET and HEAD
-        if any(part.startswith(".") for part in self.path.split("?")[0].split("/")):
+        path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
+        if any(part.startswith(".") for part in path.split("/")):
             self.send_error(404)          # the build's cache and staging are not pages
+            return None
+        if path.removesuffix(".html") in self.gone or any(path.startswith(g + "/") for g in self.gone):
+            self.send_error(410)          # the page and its attachments
             return None
         return super().send_head()
 
@@ -34,10 +42,10 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
 
     def send_error(self, code, message=None, explain=None):
         site = self.path.lstrip("/").split("/", 1)[0]
-        page = Path(self.directory) / site / "404.html"
-        if code == 404 and site and page.is_file():
+        page = Path(self.directory) / site / f"{code}.html"
+        if code in (404, 410) and site and page.is_file():
             body = page.read_bytes()
-            self.send_response(404)
+            self.send_response(code)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -51,8 +59,26 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def make_server(output: Path, port: int, portal: str = "portal") -> http.server.ThreadingHTTPServer:
-    handler = functools.partial(type("H", (PreviewHandler,), {"portal": portal}), directory=str(output))
+    attrs = {"portal": portal, "gone": gone_paths(output)}
+    handler = functools.partial(type("H", (PreviewHandler,), attrs), directory=str(output))
     return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+
+
+def gone_paths(output: Path) -> frozenset:
+    """/<site>/<column>/<slug> of the items the last build withdrew with mode gone
+    (its report.json: what was built, not what the repository says now)."""
+    try:
+        report = json.loads((Path(output) / "report.json").read_text(encoding="utf-8"))
+        entries = [e for e in report["items"] if e.get("withdrawal_mode") == "gone" and e.get("url")]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return frozenset()
+    found = set()
+    for entry in entries:
+        path = urllib.parse.urlsplit(entry["url"]).path      # /<site>/… in preview, /… live
+        if report.get("mode") == "production":
+            path = f"/{entry['site']}{path}"
+        found.add(path.removesuffix(".html"))
+    return frozenset(found)
 
 
 def run(args) -> int:
