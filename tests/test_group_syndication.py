@@ -23,8 +23,13 @@ def test_syndicated_item_is_listed_on_the_portal_with_source_date_and_link_to_th
     assert "测试市某某区人民政府 · 某某区融媒体中心" in listing
     assert "2026-11-18" in listing
     assert "某某区举办招商推介会" in page(group, "portal/index.html")
+    # The column's feed lists what its page lists, linking to the original.
+    feed = page(group, "portal/feeds/xqbm.atom.xml")
+    assert "<title>某某区举办招商推介会</title>" in feed
+    assert '<link href="/district/yaowen/tuijiehui.html" rel="alternate"/>' in feed
     # No second copy of the body anywhere on the portal.
-    portal_files = [p for p in (group.output / "portal").rglob("*.html")]
+    portal_files = [p for p in (group.output / "portal").rglob("*.html")] + [group.output / "portal/feeds"]
+    portal_files = [f for p in portal_files for f in ([p] if p.is_file() else p.iterdir())]
     assert not any("独一无二的专场推介会" in p.read_text(encoding="utf-8") for p in portal_files)
     assert "独一无二的专场推介会" in page(group, "district/yaowen/tuijiehui.html")
 
@@ -41,6 +46,10 @@ def test_column_rule_syndicates_without_the_field_and_a_copy_carries_canonical(g
     assert 'href="/portal/yaowen/district-tuijiehui.html"' in listing
     # One list, newest first: the portal's own items and the syndicated one.
     assert listing.index("门户较新的要闻") < listing.index("某某区举办招商推介会") < listing.index("门户较旧的要闻")
+    feed = page(group, "portal/feeds/yaowen.atom.xml")
+    assert feed.index("门户较新的要闻") < feed.index("某某区举办招商推介会") < feed.index("门户较旧的要闻")
+    assert '<link href="/portal/yaowen/district-tuijiehui.html" rel="alternate"/>' in feed
+    assert "独一无二的专场推介会" in feed                 # a copy republishes the body, in the feed too
     copy = page(group, "portal/yaowen/district-tuijiehui.html")
     assert '<link rel="canonical" href="/district/yaowen/tuijiehui.html">' in copy
     assert "独一无二的专场推介会" in copy

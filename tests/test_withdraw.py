@@ -40,7 +40,7 @@ def test_withdrawn_item_leaves_lists_feeds_sitemap_search_and_portal_and_its_url
     out_dir = group.output
     for rel in ["district/index.html", "district/yaowen/index.html", "district/feeds/all.atom.xml",
                 "district/feeds/yaowen.atom.xml", "district/sitemap.xml", "portal/xqbm/index.html",
-                "portal/index.html", "portal/topic/yingshang-huanjing.html"]:
+                "portal/index.html", "portal/topic/yingshang-huanjing.html", "portal/feeds/xqbm.atom.xml"]:
         assert "chehui" not in page(group, rel) and "将被撤除的信息" not in page(group, rel), rel
     assert "留下的信息" in page(group, "district/yaowen/index.html")
     notice = page(group, "district/yaowen/chehui.html")

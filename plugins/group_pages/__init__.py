@@ -2,6 +2,8 @@
 portal's topic pages (栏目共建). The lists come from the gate's decisions of
 the whole group (workflow.syndication, workflow.topics); this plugin only puts
 them in the template context and writes the pages."""
+from html import escape
+
 from pelican import signals
 
 from workflow import render, syndication, topics
@@ -25,20 +27,51 @@ def add_context(generator):
     ctx["topic_by_intro"] = {t.intro: t for t in ctx["topics"] if t.intro}
 
 
+class FeedEntry:
+    """A syndicated item as Pelican's feed writer reads an article. Its link is what the
+    column page links to; the body only when the receiver republishes it (copy)."""
+
+    def __init__(self, e, body_html: str | None):
+        self.title, self.date, self.summary = e.title, e.date, escape(e.summary)
+        self.url = f"{e.column}/{e.slug}.html" if e.copy else e.url
+        self.author = e.author_name
+        self._content = body_html if body_html is not None else self.summary
+
+    def get_content(self, siteurl):
+        return self._content
+
+
+def write_feeds(generator, writer):
+    """A receiving column's Atom feed lists what its page lists: its own items and
+    the syndicated ones, newest first (Pelican wrote it with its own items only)."""
+    ctx, settings = generator.context, generator.settings
+    for column, entries in ctx["syndicated"].items():
+        own = [a for a in generator.articles if a.category.slug == column]
+        items = sorted(own + [FeedEntry(e, _copy_body(settings, e) if e.copy else None) for e in entries],
+                       key=lambda x: x.date, reverse=True)
+        path = str(settings["CATEGORY_FEED_ATOM"]).format(slug=column)
+        writer.write_feed(items, ctx, path, settings.get("CATEGORY_FEED_ATOM_URL", path).format(slug=column),
+                          override_output=True, feed_title=column)
+
+
+def _copy_body(settings, e) -> str:
+    body = gate_of(settings).checker.load(e.decision.item.path).body   # read again: cached decisions drop bodies
+    return render.to_html(body)
+
+
 def write_pages(generator, writer):
     ctx, settings = generator.context, generator.settings
+    write_feeds(generator, writer)
     relative = settings["RELATIVE_URLS"]
     for topic in ctx["topics"]:
         writer.write_file(topic.url, generator.get_template("topic"), ctx, relative,
                           topic=topic, url=topic.url)
-    checker = gate_of(settings).checker
     for column, entries in ctx["syndicated"].items():
         for e in entries:
             if e.copy:
-                save_as = f"{column}/{e.slug}.html"
-                body = checker.load(e.decision.item.path).body   # read again: cached decisions drop bodies
                 # A copy points to its original (rel=canonical) and stays out of the sitemap.
-                write_unlisted(generator, save_as, "syndicated", entry=e, body=render.to_html(body))
+                write_unlisted(generator, f"{column}/{e.slug}.html", "syndicated", entry=e,
+                               body=_copy_body(settings, e))
 
 
 def register():
