@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import pickle
 import sys
 from dataclasses import replace
@@ -43,9 +44,17 @@ def tree(folder: Path, skip=("__pycache__",), skip_suffix: str | None = None) ->
         return [(folder.name, hashlib.sha256(folder.read_bytes()).hexdigest())]
     if not folder.is_dir():
         return []
-    return sorted((p.relative_to(folder).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest())
-                  for p in folder.rglob("*") if p.is_file() and not any(s in p.parts for s in skip)
-                  and not (skip_suffix and p.name.endswith(skip_suffix)))
+    found = []
+    for parent, dirs, names in os.walk(folder):     # symlinked folders are not entered (as rglob)
+        dirs[:] = [d for d in dirs if d not in skip]
+        for name in names:
+            path = os.path.join(parent, name)
+            if (skip_suffix and name.endswith(skip_suffix)) or not os.path.isfile(path):
+                continue
+            with open(path, "rb") as f:
+                found.append((os.path.relpath(path, folder).replace(os.sep, "/"),
+                              hashlib.sha256(f.read()).hexdigest()))
+    return sorted(found)
 
 
 def environment(group, mode: str) -> str:
