@@ -52,7 +52,8 @@ DIRECTORY_SAVE_AS = "sites.html"
 # Feeds: one per site and one per column (Atom).
 FEED_DOMAIN = None          # set per site to its https:// domain
 FEED_ATOM = "feeds/all.atom.xml"
-CATEGORY_FEED_ATOM = "feeds/{slug}.atom.xml"
+CATEGORY_FEED_ATOM = None   # the group_pages plugin writes each column's feed (with what syndication adds)
+GOVSITE_COLUMN_FEED_ATOM = "feeds/{slug}.atom.xml"
 FEED_ALL_ATOM = None
 TRANSLATION_FEED_ATOM = None
 AUTHOR_FEED_ATOM = None

@@ -141,8 +141,12 @@ def test_feeds_and_sitemaps_exist_per_site_and_per_column_and_list_only_publishe
     for site in SITES:
         feed = (demo_output / site.id / "feeds/all.atom.xml").read_text(encoding="utf-8")
         assert "<feed" in feed and f"https://{site.domain}/" in feed
-        for column in site.columns:
-            assert (demo_output / site.id / f"feeds/{column}.atom.xml").is_file()
+        for column in site.columns.values():
+            column_feed = (demo_output / site.id / f"feeds/{column.id}.atom.xml").read_text(encoding="utf-8")
+            assert f"<title>{site.name} - {column.name}</title>" in column_feed       # its name, not its id
+            listing = (demo_output / site.id / column.id / "index.html").read_text(encoding="utf-8")
+            assert f'type="application/atom+xml" title="{column.name} - {site.name}" ' \
+                   f'href="/{site.id}/feeds/{column.id}.atom.xml"' in listing
         sitemap = (demo_output / site.id / "sitemap.xml").read_text(encoding="utf-8")
         listed = set(re.findall(r"<loc>([^<]+\.html)</loc>", sitemap))
         items = {u for u in listed if u.split("/")[-2] in site.columns and "/index" not in u}

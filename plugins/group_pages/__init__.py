@@ -42,16 +42,18 @@ class FeedEntry:
 
 
 def write_feeds(generator, writer):
-    """A receiving column's Atom feed lists what its page lists: its own items and
-    the syndicated ones, newest first (Pelican wrote it with its own items only)."""
+    """Every column's Atom feed, titled with its name, lists what its page lists: its
+    own items and those syndicated to it, newest first."""
     ctx, settings = generator.context, generator.settings
-    for column, entries in ctx["syndicated"].items():
-        own = [a for a in generator.articles if a.category.slug == column]
-        items = sorted(own + [FeedEntry(e, _copy_body(settings, e) if e.copy else None) for e in entries],
-                       key=lambda x: x.date, reverse=True)
-        path = str(settings["CATEGORY_FEED_ATOM"]).format(slug=column)
-        writer.write_feed(items, ctx, path, settings.get("CATEGORY_FEED_ATOM_URL", path).format(slug=column),
-                          override_output=True, feed_title=column)
+    names = settings["GOVSITE"]["columns_by_id"]
+    pattern = settings["GOVSITE_COLUMN_FEED_ATOM"]
+    for category, own in generator.categories:
+        column = category.slug
+        received = [FeedEntry(e, _copy_body(settings, e) if e.copy else None)
+                    for e in ctx["syndicated"].get(column, [])]
+        items = sorted(list(own) + received, key=lambda x: x.date, reverse=True)
+        path = pattern.format(slug=column)
+        writer.write_feed(items, ctx, path, path, feed_title=names[column]["name"])
 
 
 def _copy_body(settings, e) -> str:
