@@ -1,6 +1,8 @@
 """网上采集: subordinate sites' items listed on the portal, never refused or withdrawn ones."""
 from __future__ import annotations
 
+import re
+
 from tests.group_setup import main_of, page, published, receiving_portal
 
 BODY = "区里召开了独一无二的专场推介会。\n"
@@ -114,3 +116,25 @@ def test_syndication_rule_naming_a_site_outside_the_group_is_a_config_error(grou
     assert code == 2
     assert "site.syndication" in err and "“nowhere”不是站群中的其他网站" in err
     assert not (group.root / "output").exists()
+
+
+def test_a_receiving_column_is_paginated_over_its_own_and_the_syndicated_items(group):
+    receiving_portal(group, syndication={"column": "yaowen"})
+    for day in range(1, 19):      # 18 items, alternating between the portal's own and a district's
+        date = f"2026-11-{day:02d} 09:00"
+        if day % 2:
+            path = group.item("portal", "yaowen", f"ziji-{day}", title=f"门户自己的第{day}条", date=date)
+        else:
+            path = district_item(group, f"caiji-{day}", title=f"区里采集的第{day}条", date=date,
+                                 syndicate=["portal"])
+        published(group, path)
+    code, out, err = group.build()
+    assert code == 0, out + err
+    first, second = main_of(page(group, "portal/yaowen/index.html")), main_of(page(group, "portal/yaowen/index_2.html"))
+    shown = [t for listing in (first, second) for t in re.findall(r"(?:门户自己|区里采集)的第(\d+)条", listing)]
+    assert shown == [str(d) for d in range(18, 0, -1)]           # newest first, each once, 15 + 3
+    assert len(re.findall(r"的第\d+条", first)) == 15
+    assert 'href="/portal/yaowen/index_2.html"' in first and 'href="/portal/yaowen/"' in second
+    assert 'href="/district/yaowen/caiji-18.html"' in first
+    sitemap = page(group, "portal/sitemap.xml")
+    assert "/yaowen/</loc>" in sitemap and "index_2" not in sitemap

@@ -5,6 +5,7 @@ them in the template context and writes the pages."""
 from html import escape
 
 from pelican import signals
+from pelican.paginator import Paginator
 
 from workflow import render, syndication, topics
 from workflow.pelican_glue import decision_of, gate_of, write_unlisted
@@ -74,6 +75,28 @@ def write_pages(generator, writer):
                 # A copy points to its original (rel=canonical) and stays out of the sitemap.
                 write_unlisted(generator, f"{column}/{e.slug}.html", "syndicated", entry=e,
                                body=_copy_body(settings, e))
+    write_merged_columns(generator)
+
+
+def write_merged_columns(generator):
+    """A receiving column's pages list its own and the syndicated items together,
+    paginated like any column. Pelican wrote the column's pages from its own items
+    (the template leaves them empty); these replace them, page for page, and add
+    the pages the syndicated items need. Page 1 is in the sitemap from Pelican's
+    pass; later pages never are (SITEMAP excludes index_N)."""
+    settings = generator.settings
+    per_page = settings["PAGINATED_TEMPLATES"].get("category") or settings["DEFAULT_PAGINATION"]
+    for category, _ in generator.categories:
+        merged = generator.context["merged_columns"].get(category.slug)
+        if merged is None:
+            continue
+        paginator = Paginator(category.save_as, category.url, merged, settings, per_page)
+        pages = [paginator.page(n) for n in range(1, paginator.num_pages + 1)]
+        for i, page in enumerate(pages):
+            write_unlisted(generator, page.save_as, "category", category=category, articles=merged,
+                           merged=True, articles_paginator=paginator, articles_page=page,
+                           articles_previous_page=pages[i - 1] if i else None,
+                           articles_next_page=pages[i + 1] if i + 1 < len(pages) else None)
 
 
 def register():
