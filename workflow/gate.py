@@ -45,13 +45,9 @@ class Gate:
 
     def decide(self, path: Path) -> Decision:
         path = os.path.abspath(path)
-        decision = self._decided.get(path)
-        if decision is None:
-            raw = self._read(path)
-            known = self._known(path, raw)
-            decision = known or self._decide(self.checker.load(Path(path)))
-            self._decided[path] = decision
-        return decision
+        if not self.recall(path):
+            self._decided[path] = self._decide(self.checker.load(Path(path)))
+        return self._decided[path]
 
     def recall(self, path: Path) -> bool:
         """Decide `path` from the store alone, if it holds the file's content."""

@@ -42,7 +42,7 @@ class FeedEntry:
         return self._content
 
 
-def write_feeds(generator, writer):
+def write_feeds(generator, writer, copies: dict):
     """Every column's Atom feed, titled with its name, lists what its page lists: its
     own items and those syndicated to it, newest first."""
     ctx, settings = generator.context, generator.settings
@@ -50,21 +50,24 @@ def write_feeds(generator, writer):
     pattern = settings["GOVSITE_COLUMN_FEED_ATOM"]
     for category, own in generator.categories:
         column = category.slug
-        received = [FeedEntry(e, _copy_body(settings, e) if e.copy else None)
-                    for e in ctx["syndicated"].get(column, [])]
+        received = [FeedEntry(e, copies.get((column, e.slug))) for e in ctx["syndicated"].get(column, [])]
         items = sorted(list(own) + received, key=lambda x: x.date, reverse=True)
         path = pattern.format(slug=column)
         writer.write_feed(items, ctx, path, path, feed_title=names[column]["name"])
 
 
-def _copy_body(settings, e) -> str:
-    body = gate_of(settings).checker.load(e.decision.item.path).body   # read again: cached decisions drop bodies
-    return render.to_html(body)
+def copy_bodies(generator) -> dict[tuple[str, str], str]:
+    """(column, slug) -> the HTML body of each item this site republishes (copy: true),
+    for its copy page and its column's feed."""
+    checker = gate_of(generator.settings).checker
+    return {(column, e.slug): render.to_html(checker.load(e.decision.item.path).body)  # cached decisions drop bodies
+            for column, entries in generator.context["syndicated"].items() for e in entries if e.copy}
 
 
 def write_pages(generator, writer):
     ctx, settings = generator.context, generator.settings
-    write_feeds(generator, writer)
+    copies = copy_bodies(generator)
+    write_feeds(generator, writer, copies)
     relative = settings["RELATIVE_URLS"]
     for topic in ctx["topics"]:
         writer.write_file(topic.url, generator.get_template("topic"), ctx, relative,
@@ -74,7 +77,7 @@ def write_pages(generator, writer):
             if e.copy:
                 # A copy points to its original (rel=canonical) and stays out of the sitemap.
                 write_unlisted(generator, f"{column}/{e.slug}.html", "syndicated", entry=e,
-                               body=_copy_body(settings, e))
+                               body=copies[(column, e.slug)])
     write_merged_columns(generator)
 
 

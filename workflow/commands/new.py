@@ -11,7 +11,6 @@ import json
 import re
 import sys
 
-
 from .. import dates
 from ..item_schema import COMMON, DEFAULT_TYPE, TYPE_FIELDS, TYPES
 from ..schema import PLACEHOLDER
