@@ -65,6 +65,11 @@ SITEMAP = {
     "exclude": [r"^404\.html$", r"^410\.html$", r"^search\.html$", r"index_\d+\.html$"],
 }
 
+# Every value a template prints is text unless the theme says otherwise: item and
+# site.yaml fields can never add an element or attribute to a page. Markup the
+# theme means (the rendered body, its own macros) is marked `|safe` / Markup.
+JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "extensions": [], "autoescape": True}
+
 DELETE_OUTPUT_DIRECTORY = False   # the build writes into a fresh staging folder
 CACHE_CONTENT = False
 LOAD_CONTENT_CACHE = False

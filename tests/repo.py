@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from workflow import approval, cli, dates, items
+from workflow import approval, cli, dates
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -140,8 +140,12 @@ def forge_approval(path: Path, root: Path, key: Path, level: str, by: str, at: s
                    namespace: str = approval.NAMESPACE, append: bool = True) -> None:
     """Write an approval signed by `key` without `govsite approve`'s checks —
     what a careless or hostile hand could put in a file."""
-    item = items.load(path, root)
-    data = approval.payload(approval.canonical_bytes(item), level, by, at)
+    from workflow.gate import Gate
+    from workflow.sites import load_group
+
+    gate = Gate(load_group(root))
+    item = gate.decide(path).item
+    data = approval.payload(item.canonical, level, by, at, gate.checker.subject(item))
     proc = subprocess.run(["ssh-keygen", "-Y", "sign", "-q", "-f", str(key), "-n", namespace],
                           input=data, capture_output=True, check=True)
     entries = []

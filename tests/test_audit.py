@@ -38,9 +38,10 @@ def history(group, target):
     assert deploy(group, target)[0] == 0
     first = json.loads((target / "deploy-log.jsonl").read_text().splitlines()[0])["release"]
     b = group.item(slug="xinxi-b", title="信息乙")
-    assert group.approve(b, "zhong.shen")[0] == 0
     git(group.root, "add", "content")
-    git(group.root, "commit", "-q", "-m", "新增信息乙", author=REVIEWER)
+    git(group.root, "commit", "-q", "-m", "新增信息乙", author=EDITOR)
+    assert group.approve(b, "zhong.shen")[0] == 0
+    git(group.root, "commit", "-q", "-am", "审核信息乙", author=REVIEWER)
     build(group)
     assert deploy(group, target)[0] == 0
     code, out, err = group.govsite("withdraw", a, "--reason", "经复查，信息已过时", "--as", "zhong.shen",
@@ -61,7 +62,7 @@ def test_audit_names_creator_approver_first_deploy_and_withdrawal(group, history
     rows = audit(group, "--deploys", history["target"])
     a, b, c = rows["xinxi-a.md"], rows["xinxi-b.md"], rows["xinxi-c.md"]
     assert a["created"]["name"] == "编辑甲" and a["created"]["email"] == EDITOR[1]
-    assert b["created"]["name"] == "终审人"
+    assert b["created"]["name"] == "编辑甲" and [x["by"] for x in b["approvals"]] == ["zhong.shen"]
     (approval,) = a["approvals"]
     assert approval["level"] == "终审" and approval["by"] == "zhong.shen" and approval["name"] == "终审人"
     assert dates.parse_datetime(approval["at"]).date() == dates.today()

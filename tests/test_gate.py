@@ -236,7 +236,7 @@ def test_in_process_verification_agrees_with_ssh_keygen(group):
                                "-n", approval.NAMESPACE, "-s", str(sig)], input=data, capture_output=True)
         return proc.returncode == 0
 
-    good = approval.payload(approval.canonical_bytes(item), entry["level"], entry["by"], at)
+    good = approval.payload(item.canonical, entry["level"], entry["by"], at, approval.subject(item.relpath, []))
     bad = good.replace("正文".encode(), "正闻".encode())
     loaded = approval.load_signers(signers)
     for data in (good, bad):

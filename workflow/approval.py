@@ -1,17 +1,20 @@
-"""Signed approvals: OpenSSH SSHSIG signatures bound to an item's exact text.
+"""Signed approvals: OpenSSH SSHSIG signatures bound to an item's exact text,
+its place and its files.
 
-What is signed (the payload), documented in README "How approvals work":
+What is signed (the payload), documented in README "What is signed":
 
-    canonical bytes of the item        the file as UTF-8, CRLF/CR normalised to
-                                       LF, with the top-level `approvals` and
-                                       `withdrawal` blocks of the front matter
-                                       removed (signatures cannot sign themselves)
-    "\\n--- govsite approval ---\\n"
-    "level: <level>\\nby: <reviewer>\\nat: <ISO time>\\n"
+    the item's canonical bytes        workflow/items.py: the file as UTF-8, LF
+                                      line endings, without the lines of its
+                                      signature blocks (`approvals`, `withdrawal`)
+    "\n--- govsite approval v2 ---\n"
+    "path: " JSON(content/<site>/<column>/<slug>.md) "\n"
+    "file: " JSON(name) " " size " " sha256 "\n"     for every listed attachment, by name
+    "level: " JSON(level) "\nby: " by "\nat: " ISO time "\n"
 
-so an approval is bound to the text, to its level, to its signer and to its
-time: an edit anywhere in the body or the front matter, a copy to another item,
-or a changed level all void it. The namespace is `govsite-approval`.
+so an approval is bound to the text, to where the item is published, to every
+byte of its attachments, to its level, its signer and its time: an edit, a
+copy or move, a replaced file or a changed level all void it. The namespace is
+`govsite-approval`; a withdrawal signs the same subject with its own trailer.
 """
 from __future__ import annotations
 
@@ -31,22 +34,27 @@ from . import dates
 NAMESPACE = "govsite-approval"
 SIGNED_BLOCKS = ("approvals", "withdrawal")   # front-matter blocks outside the signed bytes
 ALLOWED_SIGNERS = "keys/allowed_signers"
+APPROVAL_TRAILER = "\n--- govsite approval v2 ---\n"
+WITHDRAWAL_TRAILER = "\n--- govsite withdrawal v2 ---\n"
 
 
 def canonical_bytes(item) -> bytes:
-    """The item's text without its signature blocks, LF line endings, UTF-8."""
-    lines = item.text.split("\n")
-    drop = set()
-    for key in SIGNED_BLOCKS:
-        span = item.block_span(key)
-        if span:
-            drop.update(range(*span))
-    return "\n".join(l for i, l in enumerate(lines) if i not in drop).encode("utf-8")
+    """The item's text without its signature blocks, LF line endings, UTF-8 (items.parse made it)."""
+    return item.canonical
 
 
-def payload(canonical: bytes, level: str, by: str, at: str) -> bytes:
-    trailer = f"\n--- govsite approval ---\nlevel: {level}\nby: {by}\nat: {at}\n"
-    return canonical + trailer.encode("utf-8")
+def subject(relpath: str, files) -> str:
+    """Where the item is published and what files it publishes: part of every payload."""
+    out = f"path: {json.dumps(relpath, ensure_ascii=False)}\n"
+    for name, size, digest in sorted(files):
+        out += f"file: {json.dumps(name, ensure_ascii=False)} {size} {digest}\n"
+    return out
+
+
+def payload(canonical: bytes, level: str, by: str, at: str, subject_text: str) -> bytes:
+    trailer = (f"{APPROVAL_TRAILER}{subject_text}level: {json.dumps(level, ensure_ascii=False)}\n"
+               f"by: {by}\nat: {at}\n")
+    return canonical + trailer.encode("utf-8", "surrogatepass")
 
 
 def format_time(moment: dt.datetime) -> str:
@@ -130,19 +138,25 @@ class Verdict:
     reason: str = ""
 
 
-_VERIFIED: dict = {}   # (digest, signature, by, at, signers) -> Verdict
+class Verifier:
+    """Verifies approvals against one allowed_signers, remembering verdicts by
+    content hash (checking and building the same item pays once). One per run."""
+
+    def __init__(self, signers: list[Signer]):
+        self.signers = signers
+        self._verdicts: dict[tuple, Verdict] = {}
+
+    def __call__(self, data: bytes, signature: str, by: str, at: dt.datetime) -> Verdict:
+        key = (hashlib.sha256(data).digest(), signature, by, at)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = self._verdicts[key] = _verify(data, signature, by, at, self.signers)
+        return verdict
 
 
 def verify(data: bytes, signature: str, by: str, at: dt.datetime, signers: list[Signer]) -> Verdict:
-    """Verify one approval in-process; agrees with `ssh-keygen -Y verify`.
-
-    Cached by content hash, so checking and building the same item pays once.
-    """
-    key = (hashlib.sha256(data).digest(), signature, by, at, id(signers))
-    verdict = _VERIFIED.get(key)
-    if verdict is None:
-        verdict = _VERIFIED[key] = _verify(data, signature, by, at, signers)
-    return verdict
+    """Verify one approval in-process; agrees with `ssh-keygen -Y verify`."""
+    return _verify(data, signature, by, at, signers)
 
 
 def _verify(data, signature, by, at, signers) -> Verdict:
@@ -157,10 +171,25 @@ def _verify(data, signature, by, at, signers) -> Verdict:
     if not entries:
         return Verdict(False, "approval.unknown-signer", "签名所用的密钥不在 keys/allowed_signers 中")
     if not any(s.allows(by, NAMESPACE, at) for s in entries):
-        owners = sorted({p for s in entries for p in s.principals})
-        return Verdict(False, "approval.invalid",
-                       f"签名密钥属于 {', '.join(owners)}，不是 {by}，或该密钥在审核时间不在有效期内")
+        return Verdict(False, "approval.invalid", _why_not(entries, by, at))
     return Verdict(True)
+
+
+def _why_not(entries: list[Signer], by: str, at: dt.datetime) -> str:
+    """Why the key that made a valid signature may not sign as `by` at `at` (Chinese)."""
+    owners = sorted({p for s in entries for p in s.principals})
+    mine = [s for s in entries if by in s.principals]
+    if not mine:
+        return f"签名密钥属于 {'、'.join(owners)}，不是 {by}"
+    if all(s.namespaces is not None and NAMESPACE not in s.namespaces for s in mine):
+        return f"{by} 的这把密钥在 keys/allowed_signers 中未获准用于审核签名（namespaces 不含 {NAMESPACE}）"
+    shown = format_time(at)
+    for s in mine:
+        if s.valid_before and at >= s.valid_before:
+            return f"{by} 的这把密钥已于 {format_time(s.valid_before)} 停用（valid-before），签名时间 {shown} 不在有效期内"
+        if s.valid_after and at < s.valid_after:
+            return f"{by} 的这把密钥自 {format_time(s.valid_after)} 起才生效（valid-after），签名时间 {shown} 不在有效期内"
+    return f"{by} 的这把密钥在 {shown} 不可用于审核签名"
 
 
 def sign(data: bytes, key_path: Path) -> str:
@@ -195,6 +224,11 @@ def approvals_block(entries: list[dict]) -> list[str]:
         out.append(f"  - level: {json.dumps(e['level'], ensure_ascii=False)}")
         out.append(f"    by: {e['by']}")
         out.append(f"    at: '{e['at']}'")
+        if e.get("path"):
+            out.append(f"    path: {json.dumps(e['path'], ensure_ascii=False)}")
+        if e.get("files"):
+            out.append("    files:")
+            out.extend(f"      - {json.dumps(f, ensure_ascii=False)}" for f in e["files"])
         out.append("    signature: |")
         out.extend(f"      {line}" for line in e["signature"].strip().splitlines())
     return out
@@ -205,20 +239,16 @@ def replace_block(item, key: str, block: list[str]) -> str:
     the front matter. The canonical bytes do not change."""
     lines = item.text.split("\n")
     closing = item.body_line - 2          # index of the closing fence
-    span = item.block_span(key)
-    head = lines[:closing]
-    if span:
-        head = head[:span[0]] + head[span[1]:]
+    drop = {i for s, e in item.signed_spans.get(key, []) for i in range(s, e)}
+    head = [line for i, line in enumerate(lines[:closing]) if i not in drop]
     return "\n".join(head + block + lines[closing:])
 
 
-WITHDRAWAL_TRAILER = "\n--- govsite withdrawal ---\n"
-
-
-def withdrawal_payload(canonical: bytes, by: str, at: str, mode: str, reason: str) -> bytes:
-    """What a withdrawal signs: the item's text, then who, when, how and why."""
-    trailer = f"{WITHDRAWAL_TRAILER}by: {by}\nat: {at}\nmode: {mode}\nreason: {reason}\n"
-    return canonical + trailer.encode("utf-8")
+def withdrawal_payload(canonical: bytes, by: str, at: str, mode: str, reason: str, subject_text: str) -> bytes:
+    """What a withdrawal signs: the item's text and subject, then who, when, how and why."""
+    trailer = (f"{WITHDRAWAL_TRAILER}{subject_text}by: {by}\nat: {at}\nmode: {mode}\n"
+               f"reason: {json.dumps(reason, ensure_ascii=False)}\n")
+    return canonical + trailer.encode("utf-8", "surrogatepass")
 
 
 def withdrawal_block(entry: dict) -> list[str]:
@@ -228,6 +258,7 @@ def withdrawal_block(entry: dict) -> list[str]:
            f"  at: '{entry['at']}'",
            f"  mode: {entry['mode']}",
            f"  reason: {json.dumps(entry['reason'], ensure_ascii=False)}",
+           *([f"  path: {json.dumps(entry['path'], ensure_ascii=False)}"] if entry.get("path") else []),
            "  signature: |"]
     out.extend(f"    {line}" for line in entry["signature"].strip().splitlines())
     return out

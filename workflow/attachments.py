@@ -7,7 +7,11 @@ policy/attachments.yaml when it exists.
 """
 from __future__ import annotations
 
+import hashlib
+import os
+import re
 import shutil
+import stat
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -47,9 +51,15 @@ def size_label(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
+_BAD_NAME = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+
+
 def problems(name: str, item_dir: Path, lim: Limits) -> list[tuple[str, str, str]]:
     """(rule, message, fix) for one attachment file name; empty when it may be published."""
     text = str(name)
+    if _BAD_NAME.search(text) or not text.strip():
+        return [("attachment.name", f"附件文件名“{text.encode('unicode_escape').decode()[:80]}”含有控制字符或为空",
+                 "把附件改为普通文件名（字母、数字、中文、- 和 _），并同步修改 attachments 中的 file")]
     pure = PurePosixPath(text)
     if "\\" in text or pure.is_absolute() or ".." in pure.parts or text.startswith("~"):
         return [("attachment.outside", f"附件路径“{text}”超出了信息所在目录",
@@ -90,6 +100,58 @@ def _under(p: Path, folder: Path) -> bool:
         return False
 
 
+def listed(item) -> list[str]:
+    """Every file an item lists for publication beside it (attachments; images, when an item has them)."""
+    return [a["file"] for a in item.fields.get("attachments", []) if isinstance(a.get("file"), str)]
+
+
+def covered(item, root: Path) -> list[tuple[str, int, str]]:
+    """(name, size, sha256) of every listed file that may be published: what an approval signs.
+    Files with a problem (missing, outside, a symlink, too large) are left out: their rule refuses the item."""
+    lim = limits(root)
+    out = []
+    for name in listed(item):
+        if problems(name, item.path.parent, lim):
+            continue
+        digest, size = sha256_of(item.path.parent / name)
+        if digest is not None:
+            out.append((name, size, digest))
+    return out
+
+
+def sha256_of(path: Path) -> tuple[str | None, int]:
+    """(sha256, size) of a regular file read without following a symlink; (None, 0) otherwise."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None, 0
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            return None, 0
+        h, size = hashlib.sha256(), 0
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
+
+
+def stat_key(item) -> tuple:
+    """What says an item's listed files are unchanged since they were hashed (size,
+    modification time, inode, change time), without reading them; a symlink or a
+    missing file is part of the key too."""
+    out = []
+    for name in listed(item):
+        if _BAD_NAME.search(name) or "\\" in name:
+            out.append((name, "bad"))
+            continue
+        try:
+            st = os.lstat(item.path.parent / name)
+            out.append((name, st.st_mode, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns))
+        except (OSError, ValueError):
+            out.append((name, None))
+    return tuple(out)
+
+
 def described(item) -> list[dict]:
     """The item's attachments with size labels, for the theme."""
     out = []
@@ -100,13 +162,25 @@ def described(item) -> list[dict]:
     return out
 
 
-def publish(item, output: Path) -> list[Path]:
-    """Copy the attachments of a published item to <output>/<column>/<slug>/."""
+class ChangedError(Exception):
+    """A listed file differs from the one the gate decided on (changed during the build)."""
+
+
+def publish(item, output: Path, expected: dict[str, str]) -> list[Path]:
+    """Copy the attachments of a published item to <output>/<column>/<slug>/, each
+    checked against the SHA-256 its approval covers (`expected`: name -> sha256)."""
     target = Path(output) / item.column / item.slug
     written = []
-    for att in item.fields.get("attachments", []):
-        dest = target / att["file"]
+    for name in listed(item):
+        dest = target / name
         dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(item.path.parent / att["file"], dest)
+        try:
+            shutil.copyfile(item.path.parent / name, dest, follow_symlinks=False)
+        except OSError as exc:
+            raise ChangedError(f"{item.relpath} 的附件 {name} 无法复制（{exc.strerror}）") from exc
+        digest, _ = sha256_of(dest)
+        if digest is None or digest != expected.get(name):
+            dest.unlink(missing_ok=True)
+            raise ChangedError(f"{item.relpath} 的附件 {name} 在构建过程中被改动（与审核时的文件不一致）")
         written.append(dest)
     return written

@@ -21,7 +21,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from . import items, render
+from . import items
 
 CACHE_DIR = ".govsite-cache"
 FORMAT = 1
@@ -57,14 +57,29 @@ def tree(folder: Path, skip=("__pycache__",), skip_suffix: str | None = None) ->
     return sorted(found)
 
 
+# Every library whose behaviour can change a finding or a page.
+LIBRARIES = ("pelican", "jinja2", "markupsafe", "cmarkgfm", "markdown", "pyyaml", "nh3", "lxml", "idna", "sshsig",
+             "cryptography", "chinese-calendar", "pypinyin", "pelican-sitemap", "pagefind", "pagefind-bin-extended",
+             "beautifulsoup4", "feedgenerator", "python-dateutil")
+
+
+def library_versions() -> list[str]:
+    from importlib import metadata
+
+    out = []
+    for name in LIBRARIES:
+        try:
+            out.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            out.append(f"{name}==absent")
+    return out
+
+
 def environment(group, mode: str) -> str:
     """Inputs every page of every site depends on: code, theme, plugins, settings,
-    every site.yaml (sites show the group), reviewer keys, library versions."""
-    import jinja2
-    import pelican
-
+    every site.yaml (sites show the group), reviewer keys, policy files, library versions."""
     root = group.root
-    parts = [FORMAT, mode, sys.version, pelican.__version__, render.VERSION, jinja2.__version__]
+    parts = [FORMAT, mode, sys.version, *library_versions()]
     for name in ("workflow", "themes", "plugins", "pelicanconf.py", "publishconf.py", "keys", "policy"):
         folder = PACKAGE if name == "workflow" else root / name
         parts += [name, *tree(folder)]
@@ -140,7 +155,7 @@ class BuildCache:
                 continue
             if stored_key == key:
                 entries.update(found)
-                loaded[path.stem] = frozenset(found)
+                loaded[path.stem] = found
         return DecisionStore(entries, loaded)
 
     def save_decisions(self, key: str, decisions, known: "DecisionStore | None" = None) -> None:
@@ -150,10 +165,15 @@ class BuildCache:
         loaded = known.loaded if known is not None else {}
         by_site: dict[str, dict] = {}
         for d in decisions:
+            if d.volatile:
+                continue        # depends on the clock beyond the day: decided again next time
             k = (str(d.item.path), d.item.sha256)
-            by_site.setdefault(d.item.site_id or "", {})[k] = stored.get(k) or slim(d)
+            old = stored.get(k)
+            by_site.setdefault(d.item.site_id or "", {})[k] = \
+                old if old is not None and old.inputs == d.inputs else slim(d)
         for sid, entries in by_site.items():
-            if loaded.get(sid) != frozenset(entries):
+            before = loaded.get(sid, {})
+            if before.keys() != entries.keys() or any(before[k] is not v for k, v in entries.items()):
                 self._write(self.dir / "decisions" / f"{sid}.pickle",
                             pickle.dumps((key, entries), pickle.HIGHEST_PROTOCOL))
 
@@ -174,7 +194,7 @@ def slim(decision):
     must hash the same) when the decision is used. Unreadable items stay whole."""
     if decision.item.meta is None:
         return decision
-    return replace(decision, item=replace(decision.item, raw=b"", text="", body=""))
+    return replace(decision, item=replace(decision.item, raw=b"", text="", body="", canonical=b""))
 
 
 class DecisionStore:
@@ -183,7 +203,7 @@ class DecisionStore:
 
     def __init__(self, entries: dict, loaded: dict | None = None):
         self.entries = entries
-        self.loaded = loaded or {}      # site -> the keys its file held
+        self.loaded = loaded or {}      # site -> the entries its file held
 
     def add(self, entries) -> None:
         self.entries.update(entries)
@@ -192,6 +212,4 @@ class DecisionStore:
         known = self.entries.get(key)
         if known is None or known.item.meta is None:
             return known
-        text = items.normalise(raw.decode("utf-8"))
-        body = "\n".join(text.split("\n")[known.item.body_line - 1:])
-        return replace(known, item=replace(known.item, raw=raw, text=text, body=body))
+        return replace(known, item=items.restore(known.item, raw))

@@ -13,8 +13,33 @@ _DATETIME = re.compile(
 )
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2100    # a date outside these is a typing error, not a date
+
+
+def _plausible(day):
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValueError(f"year {day.year} out of range")
+    return day
+
+
 def parse_date(value) -> dt.date:
-    """A calendar date: a YAML date or 'YYYY-MM-DD'. Raises ValueError."""
+    """A calendar date: a YAML date or 'YYYY-MM-DD', years 1900–2100. Raises ValueError."""
+    try:
+        return _plausible(_parse_date(value))
+    except (OverflowError, TypeError) as exc:
+        raise ValueError(value) from exc
+
+
+def parse_datetime(value) -> dt.datetime:
+    """A moment: 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM[:SS]' or ISO 8601 with offset,
+    years 1900–2100. Naive values are Asia/Shanghai. Raises ValueError."""
+    try:
+        return _plausible(_parse_datetime(value))
+    except (OverflowError, TypeError) as exc:
+        raise ValueError(value) from exc
+
+
+def _parse_date(value) -> dt.date:
     if isinstance(value, dt.datetime):
         return to_local(value).date()
     if isinstance(value, dt.date):
@@ -23,15 +48,11 @@ def parse_date(value) -> dt.date:
         m = _DATE.match(value.strip())
         if m:
             return dt.date(*map(int, m.groups()))
-        return parse_datetime(value).date()
+        return _parse_datetime(value).date()
     raise ValueError(value)
 
 
-def parse_datetime(value) -> dt.datetime:
-    """A moment: 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM[:SS]' or ISO 8601 with offset.
-
-    Naive values are Asia/Shanghai. Raises ValueError.
-    """
+def _parse_datetime(value) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return to_local(value)
     if isinstance(value, dt.date):

@@ -1,8 +1,11 @@
 """The publishing gate: per item, publish or refuse, with the reasons.
 
 Used by `govsite check`, by `govsite build` (for its report) and by the Pelican
-plugins (to drop refused items), so all three decide alike. Decisions are
-cached by path and content hash.
+plugins (to drop refused items), so all three decide alike. A remembered
+decision (workflow/buildcache.py) is used only when everything it was worked
+out from is unchanged: the item's bytes, the files it lists, its Git history
+(and, through the store's key, the code, the policy files, site.yaml,
+allowed_signers and the day).
 """
 from __future__ import annotations
 
@@ -12,11 +15,11 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import dates, withdrawal
+from . import attachments, dates, withdrawal
 from .findings import Finding, has_errors
-from .items import Item, find_items
+from .items import Item, find_items, symlink_in
 from .policy import State
-from .rules import Checker
+from .rules import Checker, internal_error
 from .rules.approvals import valid_approvals
 from .sites import Group, load_group
 
@@ -28,6 +31,9 @@ class Decision:
     findings: list[Finding] = field(default_factory=list)
     approvals: dict[str, str] = field(default_factory=dict)   # level -> reviewer id
     withdrawal: dict | None = None                            # the verified withdrawal, if WITHDRAWN
+    inputs: tuple = ()           # what besides the item's bytes it was decided from (Gate.inputs)
+    files: dict[str, str] = field(default_factory=dict)       # published file -> sha256 its approvals cover
+    volatile: bool = False       # depends on the clock beyond the day: never remembered
 
     @property
     def published(self) -> bool:
@@ -46,32 +52,34 @@ class Gate:
     def decide(self, path: Path) -> Decision:
         path = os.path.abspath(path)
         if not self.recall(path):
-            self._decided[path] = self._decide(self.checker.load(Path(path)))
+            self._decided[path] = self._decide_path(path)
         return self._decided[path]
 
     def recall(self, path: Path) -> bool:
-        """Decide `path` from the store alone, if it holds the file's content."""
+        """Decide `path` from the store alone, if it holds the file's content and inputs."""
         path = os.path.abspath(path)
         if path not in self._decided:
-            known = self._known(path, self._read(path))
+            known = self._known(path)
             if known is None:
                 return False
             self._decided[path] = known
         return True
 
-    @staticmethod
-    def _read(path: str) -> bytes | None:
-        try:
-            with open(path, "rb") as f:
-                return f.read()
-        except OSError:
-            return None
+    def inputs(self, item: Item) -> tuple:
+        """What a decision about `item` rests on besides its bytes (and the store's key):
+        the files it lists (by stat), and the commits that touched it."""
+        return attachments.stat_key(item), self.checker.history.key(item.relpath)
 
-    def _known(self, path: str, raw: bytes | None) -> Decision | None:
-        if raw is None or self.store is None:
+    def _known(self, path: str) -> Decision | None:
+        if self.store is None or symlink_in(Path(path), self.group.content) is not None:
+            return None
+        raw = _read(path)
+        if raw is None:
             return None
         known = self.store.get((path, hashlib.sha256(raw).hexdigest()), raw)
-        return self._on_time(known) if known else None
+        if known is None or (known.item.meta is not None and self.inputs(known.item) != known.inputs):
+            return None
+        return self._on_time(known)
 
     def _on_time(self, decision: Decision) -> Decision:
         """A remembered decision at this gate's moment: a scheduled item's date may have come."""
@@ -80,17 +88,35 @@ class Gate:
         due = decision.item.fields["date"] > self.as_of
         return replace(decision, state=State.SCHEDULED if due else State.PUBLISHED)
 
+    def _decide_path(self, path: str) -> Decision:
+        try:
+            item = self.checker.load(Path(path))
+        except Exception as exc:  # noqa: BLE001 - one bad file refuses one item, never the group
+            rel = os.path.relpath(path, self.group.root)
+            item = Item(Path(path), rel, None, None, b"")
+            item.findings.append(internal_error(item, self.checker.load, exc))
+        return self._decide(item)
+
     def _decide(self, item: Item) -> Decision:
         findings = self.checker.check(item)
-        withdrawn = withdrawal.verified(item, self.checker) if item.meta is not None else None
-        if withdrawn:   # a valid withdrawal wins over every other finding (复查撤除)
-            return Decision(item, State.WITHDRAWN, findings, withdrawal=withdrawn)
-        if has_errors(findings) or item.meta is None:
+        if item.meta is None:
             return Decision(item, State.REFUSED, findings)
-        approvals = valid_approvals(item, self.checker)
-        if item.fields["date"] > self.as_of:
-            return Decision(item, State.SCHEDULED, findings, approvals)
-        return Decision(item, State.PUBLISHED, findings, approvals)
+        try:
+            inputs = self.inputs(item)
+            withdrawn = None if has_errors(f for f in findings if f.rule == "internal.error") \
+                else withdrawal.verified(item, self.checker)
+            approvals = valid_approvals(item, self.checker) if not has_errors(findings) else {}
+            files = {n: d for n, _, d in self.checker.covered(item)}
+        except Exception as exc:  # noqa: BLE001
+            return Decision(item, State.REFUSED, findings + [internal_error(item, self._decide, exc)])
+        volatile = any(f.rule == "approval.future" for f in findings)
+        if withdrawn:   # a valid withdrawal wins over every other finding (复查撤除)
+            return Decision(item, State.WITHDRAWN, findings, withdrawal=withdrawn, inputs=inputs,
+                            volatile=volatile)
+        if has_errors(findings):
+            return Decision(item, State.REFUSED, findings, inputs=inputs, volatile=volatile)
+        state = State.SCHEDULED if item.fields["date"] > self.as_of else State.PUBLISHED
+        return Decision(item, state, findings, approvals, inputs=inputs, files=files, volatile=volatile)
 
     def decide_all(self, paths=None, files=None) -> list[Decision]:
         """Every item's decision (or those under `paths`; `files`: find_items already ran)."""
@@ -99,6 +125,14 @@ class Gate:
         if self._all is None:    # a gate decides at one moment: the group is read once
             self._all = [self.decide(p) for p in files or find_items(self.group)]
         return list(self._all)
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return None
 
 
 _GATES: dict[tuple, Gate] = {}

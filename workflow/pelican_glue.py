@@ -3,7 +3,7 @@ metadata an item hands to the theme. Plugins stay thin adapters over this."""
 from __future__ import annotations
 
 import datetime as dt
-from html import escape
+from markupsafe import Markup, escape
 from pathlib import Path
 
 from . import attachments, dates
@@ -29,7 +29,7 @@ def metadata_for(decision: Decision, site) -> dict:
         "title": f.get("title") or item.slug,
         "date": f.get("date") or dt.datetime(1970, 1, 1, tzinfo=dates.TZ),
         "slug": item.slug,
-        "summary": escape(f.get("summary", "")),
+        "summary": Markup(escape(f.get("summary", ""))),
         **({"modified": f["modified"]} if "modified" in f else {}),
         "govsite": {
             **f,

@@ -5,8 +5,10 @@ Read aloud:
     confidentiality review, and carries one valid approval for every review
     level its site requires for its column; otherwise it is REFUSED.
   * An approval of level L for an item of site S is valid when it was signed
-    by reviewer R over the item's exact text, R holds L at S, R is not the
-    item's author, and R signed no other level of the same item.
+    by reviewer R over the item's exact text, place and files, R holds L at S,
+    R is not the item's author and authored no Git commit that changed its
+    text, R signed no other level of the same item, and it is dated neither
+    in the future nor before the last change of the text.
   * A reviewer may approve (`govsite approve`) only when that approval would be
     valid and the item has no problem other than missing approvals.
   * A published item dated in the future is SCHEDULED until its date.
@@ -54,6 +56,19 @@ def approval_problems(site, author: str | None, level: str, by: str,
                              f"{by} 已签署“{other_level}”，同一人不得签署两个审核级别",
                              f"“{level}”请由另一位审核人签署"))
     return problems
+
+
+def is_person(site, reviewer: str, name: str, email: str) -> bool:
+    """Is the Git author `name <email>` the reviewer `reviewer` of `site`? By an
+    email listed in site.yaml (reviewers.<id>.emails), by the reviewer id as the
+    email's local part, or by the id or name as the author name."""
+    entry = (site.data.get("reviewers") or {}).get(reviewer) or {}
+    email = (email or "").strip().lower()
+    listed = {e.strip().lower() for e in entry.get("emails") or []}
+    local = email.split("@", 1)[0]
+    names = {reviewer, entry.get("name")}
+    return bool(email and email in listed) or local == reviewer or local.split("+")[-1] == reviewer \
+        or (name or "").strip() in names
 
 
 def withdrawal_problems(site, by: str) -> list[tuple[str, str, str]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import reprlib
 from dataclasses import dataclass, field as dc_field
 
 from . import dates
@@ -26,6 +27,20 @@ KIND_LABELS = {
 }
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+MARKUP = re.compile(r"<\s*[A-Za-z!/?]|&(?:#\d+|#x[0-9A-Fa-f]+|[A-Za-z]+);")   # a tag, comment or entity
+
+
+def strings(value, name):
+    """(field name, text) of every string inside a value, walked without recursion."""
+    stack = [(name, value)]
+    while stack:
+        where, v = stack.pop()
+        if isinstance(v, str):
+            yield where, v
+        elif isinstance(v, list):
+            stack.extend((f"{where}[{i}]", x) for i, x in reversed(list(enumerate(v))))
+        elif isinstance(v, dict):
+            stack.extend((f"{where}.{k}", x) for k, x in reversed(list(v.items())))
 
 
 @dataclass
@@ -50,6 +65,7 @@ class Context:
     lines: dict = dc_field(default_factory=dict)
     findings: list = dc_field(default_factory=list)
     warn_unknown: bool = True         # unknown fields: warning (items) or error (site.yaml)
+    raw: dict = dc_field(default_factory=dict)   # top-level key -> its value as written
 
     def add(self, rule, severity, name, message, fix=None):
         top = name.split(".")[0].split("[")[0]
@@ -102,14 +118,26 @@ def validate(data: dict, schema: dict, ctx: Context, where: str = "") -> dict:
 
 
 _INVALID = object()
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlist, _REPR.maxdict = 2, 60, 60, 4, 4
+
+
+def shown_value(value, written: str | None = None) -> str:
+    """A value as the editor wrote it (when known), else a short rendering; never unbounded."""
+    if written is not None:
+        text = written.strip()
+    elif isinstance(value, str):
+        text = value
+    else:
+        text = _REPR.repr(value)
+    text = " ".join(text.split())
+    return text if len(text) <= 60 else text[:57] + "…"
 
 
 def convert(value, spec: Field, ctx: Context, name: str):
     def bad(expected=None):
         expected = expected or KIND_LABELS[spec.kind]
-        shown = repr(value) if not isinstance(value, str) else f"“{value}”"
-        if len(shown) > 60:
-            shown = shown[:57] + "…"
+        shown = f"“{shown_value(value, ctx.raw.get(name))}”"
         ctx.add(f"{ctx.prefix}.type", ERROR, name,
                 f"字段 {name}（{spec.label}）应为{expected}，实际是 {shown}",
                 f"改为例如 `{name.split('.')[-1]}: {spec.example}`" if spec.example else None)
@@ -140,12 +168,12 @@ def convert(value, spec: Field, ctx: Context, name: str):
         try:
             return dates.parse_date(value)
         except ValueError:
-            return bad()
+            return bad(f"{KIND_LABELS[kind]}，且是真实存在的日期（{dates.FIRST_YEAR}–{dates.LAST_YEAR} 年）")
     if kind == "datetime":
         try:
             return dates.parse_datetime(value)
         except ValueError:
-            return bad()
+            return bad(f"{KIND_LABELS[kind]}，且是真实存在的时刻（{dates.FIRST_YEAR}–{dates.LAST_YEAR} 年）")
     if kind == "list":
         if isinstance(value, (str, int)) and spec.item and spec.item.kind in ("text", "id"):
             value = [value]  # a single value where a list is expected is accepted

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from . import yamlio
 from .findings import ERROR, ConfigError, Finding
-from .schema import Context, Field, validate
+from .schema import MARKUP, Context, Field, strings, validate
 
 SITE_TYPES = {"portal": "门户网站", "district": "县区政府", "department": "市直部门"}
 
@@ -34,6 +34,8 @@ REVIEWER_SCHEMA = {
     "name": Field("审核人姓名", example="周杰", **_TEXT),
     "levels": Field("可审核的级别", kind="list", required=True, item=Field("级别"), example="[终审]"),
     "handle": Field("代码托管平台账号", example="@zhoujie"),
+    "emails": Field("Git 提交使用的电子邮箱（用于判断是否审核自己修改过的信息）", kind="list",
+                    item=Field("电子邮箱"), example="[zhou.jie@example.gov.cn]"),
 }
 
 REVIEW_SCHEMA = {
@@ -185,11 +187,16 @@ class Group:
 def load_site(site_dir: Path, root: Path) -> tuple[Site | None, list[Finding]]:
     path = site_dir / "site.yaml"
     rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    if site_dir.is_symlink() or path.is_symlink():
+        link = site_dir if site_dir.is_symlink() else path
+        return None, [Finding("content.symlink", ERROR, rel, None,
+                              f"{link.relative_to(root).as_posix()} 是符号链接：content/ 下不允许符号链接（不会读取它指向的内容）",
+                              None, "把网站目录和 site.yaml 本身放进仓库，删除符号链接")]
     loaded = yamlio.load_path(path)
     if loaded.error:
         return None, [Finding("site.yaml", ERROR, rel, loaded.error_line, loaded.error,
                               None, "修正 site.yaml 的格式（缩进、冒号、引号）")]
-    ctx = Context(rel, "site", loaded.lines, warn_unknown=False)
+    ctx = Context(rel, "site", loaded.lines, warn_unknown=False, raw=loaded.raw)
     if not isinstance(loaded.data, dict):
         ctx.add("site.type", ERROR, "site.yaml", "site.yaml 的内容应为键值映射（字段: 值）",
                 "参照其他网站的 site.yaml 书写")
@@ -199,11 +206,23 @@ def load_site(site_dir: Path, root: Path) -> tuple[Site | None, list[Finding]]:
                 "目录名只用小写英文字母、数字和横线，例如 qingxiu")
     data = validate(loaded.data, SITE_SCHEMA, ctx)
     _check_site(data, ctx)
+    _check_markup(data, ctx)
     if ctx.findings and any(f.severity == ERROR for f in ctx.findings):
         return None, ctx.findings
     columns = {cid: Column(cid, c["name"], c["type"], c.get("summary", ""))
                for cid, c in data["columns"].items()}
     return Site(site_dir.name, site_dir, rel, data, columns), ctx.findings
+
+
+def _check_markup(data: dict, ctx: Context) -> None:
+    """Every value of site.yaml is text on every page: no tags, no entities."""
+    for key, value in data.items():
+        for name, text in strings(value, key):
+            m = MARKUP.search(text)
+            if m:
+                ctx.add("html.in-field", ERROR, name, f"{name} 含有 HTML 标记“{text[m.start():m.start() + 30]}”：只能是纯文本",
+                        "删除标签和实体，只写文字")
+                break
 
 
 def _check_site(data: dict, ctx: Context) -> None:
@@ -257,7 +276,8 @@ def load_group(root: Path, only: list[str] | None = None) -> Group:
     content = root / "content"
     findings: list[Finding] = []
     sites: dict[str, Site] = {}
-    dirs = sorted(p for p in content.iterdir() if (p / "site.yaml").is_file()) if content.is_dir() else []
+    dirs = sorted(p for p in content.iterdir() if p.is_symlink() or (p / "site.yaml").is_file()) \
+        if content.is_dir() else []
     if not dirs:
         findings.append(Finding("site.none", ERROR, "content", None, "content/ 下没有任何 site.yaml",
                                 None, "每个网站建一个目录 content/<网站标识>/site.yaml"))

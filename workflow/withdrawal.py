@@ -24,6 +24,7 @@ SCHEMA = {
     "at": Field("撤除时间", kind="datetime", required=True, example="2026-11-26T10:00:00+08:00"),
     "mode": Field("撤除方式", kind="choice", required=True, choices=tuple(MODES), example="notice"),
     "reason": Field("撤除原因", required=True, example="经复查，信息已过时"),
+    "path": Field("撤除时的文件位置（govsite withdraw 生成）"),
     "signature": Field("签名", required=True, example="-----BEGIN SSH SIGNATURE-----…"),
 }
 
@@ -44,14 +45,14 @@ def verified(item, ctx, report=None) -> dict | None:
         return None
     sc = Context(item.relpath, "withdrawal", {KEY: line} if line else {})
     values = validate(block, SCHEMA, sc, f"{KEY}.")
-    if sc.findings or len(values) < len(SCHEMA):
+    if sc.findings or any(k not in values for k, spec in SCHEMA.items() if spec.required):
         for f in sc.findings:
             add(Finding("withdrawal.invalid", ERROR, f.path, f.line, f.message, f.field, fix))
         return None
     at_text = approval.format_time(values["at"])
-    data = approval.withdrawal_payload(approval.canonical_bytes(item), values["by"], at_text,
-                                       values["mode"], values["reason"])
-    verdict = approval.verify(data, values["signature"], values["by"], values["at"], ctx.signers)
+    data = approval.withdrawal_payload(item.canonical, values["by"], at_text, values["mode"], values["reason"],
+                                       ctx.subject(item))
+    verdict = ctx.verify(data, values["signature"], values["by"], values["at"])
     if not verdict.ok:
         add(Finding("withdrawal.invalid", ERROR, item.relpath, line, f"撤除签名无效：{verdict.reason}", KEY,
                     "撤除后信息被修改，或签名来自别处：请审核人重新运行 govsite withdraw"))
@@ -67,5 +68,5 @@ def verified(item, ctx, report=None) -> dict | None:
 
 def block_text(item, by: str, at: str, mode: str, reason: str, signature: str) -> str:
     """The item's text with its withdrawal block written (approvals untouched)."""
-    entry = {"by": by, "at": at, "mode": mode, "reason": reason, "signature": signature}
+    entry = {"by": by, "at": at, "mode": mode, "reason": reason, "path": item.relpath, "signature": signature}
     return approval.replace_block(item, KEY, approval.withdrawal_block(entry))

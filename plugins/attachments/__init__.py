@@ -1,5 +1,6 @@
 """Attachments are published at <column>/<slug>/<file>, only for published
-items: a refused or withdrawn item's files never reach the output."""
+items: a refused or withdrawn item's files never reach the output, and each
+copy must have the bytes its approvals cover."""
 from pelican import signals
 
 from workflow import attachments
@@ -10,7 +11,7 @@ def copy_attachments(generator, writer):
     for article in generator.articles:          # published items only (the gate ran)
         decision = decision_of(article)
         if decision.published:
-            attachments.publish(decision.item, generator.output_path)
+            attachments.publish(decision.item, generator.output_path, decision.files)
 
 
 def register():

@@ -7,7 +7,7 @@ from pathlib import Path
 from .. import approval, dates, policy
 from ..findings import ERROR
 from ..rules import Checker
-from ..rules.approvals import valid_approvals
+from ..rules.approvals import history_problems, valid_approvals
 from ..sites import load_group
 from . import refuse, signing_problem
 
@@ -48,12 +48,14 @@ def run(args) -> int:
         return 0
     if level in valid:
         return fail(f"“{level}”已由 {valid[level]} 签署，无需重复审核")
+    now = dates.now()
     problems = policy.approval_problems(site, item.fields.get("author"), level, args.reviewer, valid)
+    problems += history_problems(item, checker, site, args.reviewer, now)
     if problems:
         return fail("；".join(f"{m}（{fix}）" for _, m, fix in problems))
-    at = approval.format_time(dates.now())
-    canonical = approval.canonical_bytes(item)
-    data = approval.payload(canonical, level, args.reviewer, at)
+    at = approval.format_time(now)
+    files = checker.covered(item)
+    data = approval.payload(item.canonical, level, args.reviewer, at, checker.subject(item))
     try:
         signature = approval.sign_checked(data, args.key, args.reviewer, at, checker.signers)
     except approval.SignerError as exc:
@@ -64,7 +66,8 @@ def run(args) -> int:
     dropped = len(item.meta.get("approvals") or []) - len(kept)
     for e in kept:
         e["at"] = approval.format_time(dates.parse_datetime(e["at"]))
-    entries = kept + [{"level": level, "by": args.reviewer, "at": at, "signature": signature}]
+    entries = kept + [{"level": level, "by": args.reviewer, "at": at, "path": item.relpath,
+                       "files": [f"{n} {size} {d}" for n, size, d in files], "signature": signature}]
     text = approval.replace_block(item, "approvals", approval.approvals_block(entries))
     item.path.write_bytes(text.encode("utf-8"))
     print(f"{item.relpath}：{args.reviewer} 已签署“{level}”。" +

@@ -41,11 +41,12 @@ def run(args) -> int:
         for f in item.findings:
             print("  " + f.format(), file=sys.stderr)
         return fail(f"{args.file} 不是本站群网站栏目中可读取的信息文件")
+    checker.check(item)        # fills the item's fields: the files it lists are signed too
     problems = policy.withdrawal_problems(site, args.reviewer)
     if problems:
         return fail("；".join(f"{m}（{fix}）" for _, m, fix in problems))
     at = approval.format_time(dates.now())
-    data = approval.withdrawal_payload(approval.canonical_bytes(item), args.reviewer, at, args.mode, reason)
+    data = approval.withdrawal_payload(item.canonical, args.reviewer, at, args.mode, reason, checker.subject(item))
     try:
         signature = approval.sign_checked(data, args.key, args.reviewer, at, checker.signers)
     except approval.SignerError as exc:

@@ -8,13 +8,17 @@ whose front matter could not be read at all.
 """
 from __future__ import annotations
 
+import hashlib
 import importlib
 import pkgutil
+import traceback
 from functools import cached_property
 from pathlib import Path
 
 from .. import approval, dates, items
+from ..attachments import covered as covered_files, stat_key
 from ..findings import ERROR, ConfigError, Finding
+from ..history import History
 from . import basics
 
 
@@ -28,11 +32,15 @@ RULES = _discover()
 
 
 class Checker:
-    """Everything the rules need about the group, loaded once."""
+    """Everything the rules need about the group, loaded once per run: the
+    group, the moment, the reviewers' keys, Git history, and what the rules
+    work out once per item (remembered here, never on module level)."""
 
-    def __init__(self, group, as_of=None):
+    def __init__(self, group, as_of=None, now=None):
         self.group = group
         self.as_of = as_of or dates.today()
+        self.now = now or dates.now()
+        self._memo: dict = {}
 
     @cached_property
     def signers(self) -> list:
@@ -45,6 +53,43 @@ class Checker:
             raise ConfigError([Finding("config.allowed-signers", ERROR, approval.ALLOWED_SIGNERS, None,
                                        str(exc), None, "按 OpenSSH allowed_signers 格式修正该行")]) from exc
 
+    @cached_property
+    def signers_digest(self) -> str:
+        path = self.group.root / approval.ALLOWED_SIGNERS
+        try:
+            return hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return ""
+
+    @cached_property
+    def verify(self) -> approval.Verifier:
+        return approval.Verifier(self.signers)
+
+    @cached_property
+    def history(self) -> History:
+        return History(self.group.root)
+
+    def remember(self, key, compute):
+        """`compute()` once per key and run (keys name the item and its content hash)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def covered(self, item) -> list[tuple[str, int, str]]:
+        """(name, size, sha256) of the item's publishable files, hashed once per run."""
+        return self.remember(("covered", item.relpath, item.sha256, stat_key(item)),
+                             lambda: covered_files(item, self.group.root))
+
+    def subject(self, item) -> str:
+        return approval.subject(item.relpath, self.covered(item))
+
+    def text_changes(self, item) -> list:
+        return self.history.text_changes(item.relpath)
+
+    def key_valid_at(self, by: str, when) -> bool:
+        """Is one of `by`'s approval keys valid at `when`?"""
+        return any(s.allows(by, approval.NAMESPACE, when) for s in self.signers)
+
     def site(self, item):
         return self.group.sites.get(item.site_id)
 
@@ -56,7 +101,23 @@ class Checker:
         if item.meta is None:
             return findings
         for rule in RULES:
-            findings.extend(rule(item, self))
+            try:
+                findings.extend(rule(item, self))
+            except ConfigError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one bad file refuses one item, never the group
+                findings.append(internal_error(item, rule, exc))
+                break
             if rule is basics.location and any(f.rule.startswith("schema.location") for f in findings):
                 break
         return findings
+
+
+def internal_error(item, rule, exc: BaseException) -> Finding:
+    """A rule that crashed on this item refuses it (and says so), instead of stopping every site."""
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    at = f"，{Path(where.filename).name}:{where.lineno}" if where else ""
+    return Finding("internal.error", ERROR, item.relpath, None,
+                   f"检查规则 {getattr(rule, '__module__', '?').rsplit('.', 1)[-1]}.{getattr(rule, '__name__', rule)} "
+                   f"处理本文件时出错（{type(exc).__name__}{at}），为安全起见不予发布", None,
+                   "请把本文件和这条信息交给网站技术人员；其他信息不受影响")

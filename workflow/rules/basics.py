@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..findings import ERROR, Finding
 from ..item_schema import DEFAULT_TYPE, schema_for
 from ..items import SLUG_RE
-from ..schema import Context, validate
+from ..schema import MARKUP, Context, strings, validate
 
 
 def location(item, ctx):
@@ -37,7 +37,7 @@ def fields(item, ctx):
     meta = item.meta
     item_type = meta.get("type") if isinstance(meta.get("type"), str) else None
     item_type = item_type or DEFAULT_TYPE[column.type]
-    sc = Context(item.relpath, "schema", item.lines)
+    sc = Context(item.relpath, "schema", item.lines, raw=item.raw_values)
     item.fields = validate(meta, schema_for(item_type), sc)
     item.fields.setdefault("type", item_type)
     yield from sc.findings
@@ -49,6 +49,24 @@ def fields(item, ctx):
                       f"在 content/{site.id}/site.yaml 的 editors 中登记，或改为：{', '.join(editors)}")
 
 
+SIGNED = {"approvals", "withdrawal"}
+
+
+def markup_in_fields(item, ctx):
+    """Fields are text: a tag or an entity in one is refused (the site would show it as
+    text, but it is an attempt to shape the page, or a paste from a web page)."""
+    for key, value in item.fields.items():
+        if key in SIGNED:
+            continue
+        for name, text in strings(value, key):
+            m = MARKUP.search(text)
+            if m:
+                yield Finding("html.in-field", ERROR, item.relpath, item.line_of(key),
+                              f"字段 {name} 含有 HTML 标记“{text[m.start():m.start() + 30]}”：字段只能是纯文本",
+                              name, "删除标签和实体，只写文字；书名号请用《》，大于小于请用“大于”“小于”或全角＜＞")
+                break
+
+
 def confidentiality(item, ctx):
     """第十六条: information is published only after the confidentiality review."""
     if item.fields.get("confidentiality") == "pending":
@@ -58,4 +76,4 @@ def confidentiality(item, ctx):
 
 
 ORDER = 0
-RULES = [location, fields, confidentiality]
+RULES = [location, fields, markup_in_fields, confidentiality]
