@@ -1,6 +1,13 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# No example database in the working tree (CI runs on a clean clone), no deadline
+# (speed is for benchmarks), and the failing example printed in full.
+settings.register_profile("govsite", database=None, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.load_profile("govsite")
 
 from tests.repo import PROJECT, Repo, make_keys
 

@@ -13,16 +13,18 @@ build; both produce the same files (tests/test_build_equivalence.py).
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import gc
+import os
 import json
 import logging
-import multiprocessing
 import shutil
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import buildcache, dates, links, manifest, search
+from . import buildcache, dates, history, links, manifest, search, workers
 from .buildcache import BuildCache
 from .deciding import decide
 from .findings import ConfigError, Finding
@@ -34,6 +36,10 @@ from .sitesettings import settings_for, site_url
 
 class BuildError(Exception):
     pass
+
+
+class BuildLocked(BuildError):
+    """Another build holds the output folder."""
 
 
 @dataclass
@@ -64,17 +70,29 @@ def build(root: Path, only: list[str] | None = None, output: Path | None = None,
           jobs: int = 2, incremental: bool = True) -> BuildResult:
     started = time.monotonic()
     group = load_group(root, only)                      # ConfigError: nothing written
+    if mode == "production" and history.is_shallow(group.root):
+        raise BuildError("仓库是浅克隆（只有最近几次提交）：无法按 Git 历史核对审核人和撤除记录，不做生产构建。"
+                         "请在 CI 中取完整历史（GitHub Actions：actions/checkout 的 fetch-depth: 0；GitLab：GIT_DEPTH: 0）")
     theme = [f for f in links.check_theme(group) if f.severity == "error"]
     if theme:
         raise ConfigError(theme)
     output = Path(output or group.root / "output").resolve()
+    with locked(output):
+        return _build(group, only, output, mode, as_of, echo, jobs, incremental, started)
+
+
+def _build(group: Group, only, output: Path, mode: str, as_of, echo, jobs: int, incremental: bool,
+           started: float) -> BuildResult:
     as_of = as_of or dates.now().replace(microsecond=0)
     cache = BuildCache(output)
     env = buildcache.environment(group, mode)
     decisions_key = buildcache.decisions_key(env, group, as_of)
     gate = Gate(group, as_of, store=cache.decisions(decisions_key) if incremental else None)
     register(gate, group.root, as_of)                   # the plugins share this gate
-    decisions = decide(gate, jobs)
+    try:
+        decisions = decide(gate, jobs)
+    except workers.WorkerDied as exc:
+        raise BuildError(f"检查信息的进程中断：{exc}；原有输出未改动") from exc
     cache.save_decisions(decisions_key, decisions, gate.store)
     report_refused(decisions, echo)
     selected = [group.sites[s] for s in (only or group.sites)]
@@ -103,6 +121,32 @@ def build(root: Path, only: list[str] | None = None, output: Path | None = None,
     echo(f"完成：{len(result.sites)} 个网站，{pages} 个页面{kept}，用时 {result.seconds:.1f} 秒；"
          f"拒绝发布 {len(result.refused)} 条（详见 {output / 'report.json'}）")
     return result
+
+
+LOCK = ".govsite-build.lock"
+
+
+@contextmanager
+def locked(output: Path):
+    """One build at a time per output folder (they would replace each other's staging)."""
+    output.mkdir(parents=True, exist_ok=True)
+    with open(output / LOCK, "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip()
+            raise BuildLocked(f"另一个构建正在使用输出目录 {output}（{holder or '进程未知'}），"
+                              "请等它结束后再运行；两个构建同时写同一目录会互相破坏") from None
+        f.seek(0)
+        f.truncate()
+        f.write(f"进程 {os.getpid()}，开始于 {dates.now().isoformat(timespec='seconds')}\n")
+        f.flush()
+        try:
+            yield
+        finally:
+            f.truncate(0)
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def remember_sites(cache: BuildCache, last: dict, prints: dict, pages: dict, rebuilt: list[str],
@@ -134,45 +178,39 @@ class Built:
 
 def build_sites(sites, group: Group, staging: Path, mode: str, as_of, decisions, cache: BuildCache,
                 info: dict, jobs: int, echo) -> list[Built]:
-    global _BUILDING
-    _BUILDING = (group, staging, mode, as_of, decisions, cache, info)
     gc.freeze()     # every decision lives to the end: no collection walks them (nor copies them into a fork)
     order = sorted(sites, key=lambda s: -sum(1 for d in decisions if d.item.site_id == s.id))
-    results = []
-    try:
-        if jobs > 1 and len(order) > 1:
-            import pelican.plugins.sitemap  # noqa: F401 - imported once, before the forks, not per site
-            # A fresh process per site: memory stays that of one site (it grew site by site).
-            with multiprocessing.get_context("fork").Pool(min(jobs, len(order)), maxtasksperchild=1) as pool:
-                for r in pool.imap_unordered(_build_one, [s.id for s in order]):
-                    results.append(_done(r, group, echo))
-        else:
-            results = [_done(_build_one(s.id), group, echo) for s in order]
-    finally:
-        _BUILDING = None
+
+    def one(site_id: str, progress=lambda where: None) -> Built:
+        """Pelican, then pagefind in its own process while this one checks the
+        site's links, then the manifest of every file."""
+        started = time.monotonic()
+        site = group.sites[site_id]
+        progress(f"content/{site_id}/")
+        result = build_site(site, group, staging / site_id, mode, as_of, decisions,
+                            jinja_cache=cache.dir / "jinja")
+        indexing = search.start_index(staging / site_id)
+        try:
+            pages, deferred = links.check_site(staging, group, site_id)
+        finally:
+            search.finish_index(indexing)
+        manifest.write_manifest(staging / site_id, site, [d for d in decisions if d.item.site_id == site_id], info)
+        result.seconds = time.monotonic() - started
+        return Built(result, pages, deferred)
+
+    results: list[Built] = []
+    if jobs > 1 and len(order) > 1:
+        import pelican.plugins.sitemap  # noqa: F401 - imported once, before the forks, not per site
+        # A fresh process per site: memory stays that of one site (it grew site by site).
+        try:
+            workers.run([s.id for s in order], one, min(jobs, len(order)),
+                        lambda built: results.append(_done(built, group, echo)))
+        except workers.WorkerDied as exc:
+            raise BuildError(f"网站 {exc.task} 的构建进程中断：{exc}") from exc
+    else:
+        results = [_done(one(s.id), group, echo) for s in order]
     position = {s.id: i for i, s in enumerate(sites)}
     return sorted(results, key=lambda b: position[b.result.site])
-
-
-_BUILDING = None
-
-
-def _build_one(site_id: str) -> Built:
-    """Pelican, then pagefind in its own process while this one checks the
-    site's links, then the manifest of every file."""
-    started = time.monotonic()
-    group, staging, mode, as_of, decisions, cache, info = _BUILDING
-    site = group.sites[site_id]
-    result = build_site(site, group, staging / site_id, mode, as_of, decisions,
-                        jinja_cache=cache.dir / "jinja")
-    indexing = search.start_index(staging / site_id)
-    try:
-        pages, deferred = links.check_site(staging, group, site_id)
-    finally:
-        search.finish_index(indexing)
-    manifest.write_manifest(staging / site_id, site, [d for d in decisions if d.item.site_id == site_id], info)
-    result.seconds = time.monotonic() - started
-    return Built(result, pages, deferred)
 
 
 def _done(built: Built, group: Group, echo) -> Built:

@@ -3,17 +3,20 @@
 Used by `govsite build` (before it forks the site builders, so they inherit
 every decision) and by `govsite check`. Workers return decisions without the
 items' bytes; the parent reads each file again and must find the same hash.
+A worker that dies (killed for memory, a crash in a library) is reported with
+the file it was on, never waited for (workflow/workers.py).
 """
 from __future__ import annotations
 
 import gc
-import multiprocessing
 from pathlib import Path
 
-from . import buildcache
+from . import buildcache, workers
 from .buildcache import DecisionStore
 from .gate import Decision, Gate
 from .items import find_items
+
+PARALLEL_MIN = 100      # below this many items a worker costs more than it saves
 
 
 def decide(gate: Gate, jobs: int = 2, paths=None) -> list[Decision]:
@@ -30,22 +33,15 @@ def decide(gate: Gate, jobs: int = 2, paths=None) -> list[Decision]:
         if not gate.recall(path):
             todo.setdefault(path.relative_to(group.content).parts[0], []).append(path)
     if jobs > 1 and sum(map(len, todo.values())) >= 2 * PARALLEL_MIN:
-        global _DECIDING
-        _DECIDING = gate
         order = sorted(todo.items(), key=lambda kv: -len(kv[1]))
-        with multiprocessing.get_context("fork").Pool(jobs, maxtasksperchild=1) as pool:   # memory of one site at a time
-            for found in pool.imap_unordered(_decide_site, order):
-                gate.store.add(found)
-        _DECIDING = None
+
+        def work(task, progress):
+            _, site_paths = task
+            found = []
+            for p in site_paths:
+                progress(str(p.relative_to(group.root)))
+                found.append(gate.decide(p))
+            return [buildcache.entry(d) for d in found]     # the parent reads the bytes again
+
+        workers.run(order, work, jobs, gate.store.add)
     return gate.decide_all(paths, files)
-
-
-PARALLEL_MIN = 100      # below this many items a worker costs more than it saves
-_DECIDING = None
-
-
-def _decide_site(task):
-    site_id, paths = task
-    gate = _DECIDING
-    found = [gate.decide(p) for p in paths]
-    return [buildcache.entry(d) for d in found]     # the parent reads the bytes again

@@ -38,6 +38,7 @@ class History:
         self.root = Path(root)
         self._log: dict[str, list[tuple[Commit, str, str]]] | None = None
         self._changes: dict[str, list[Commit]] = {}
+        self._parsed: dict[str, object] = {}       # blob -> Item parsed from it
         self._blobs: _Blobs | None = None
 
     @property
@@ -61,22 +62,58 @@ class History:
             self._changes[relpath] = found
         return self._changes[relpath]
 
+    def withdrawals(self, relpath: str) -> list[tuple[Commit, dict]]:
+        """(commit, withdrawal block) of every version of the item in history that carried a
+        withdrawal, newest first: a withdrawal once committed is never silently undone."""
+        found = []
+        for commit, _, new in self.log.get(relpath, ()):
+            item = self._item(new) if new != _ZERO else None
+            block = (item.meta or {}).get("withdrawal") if item is not None else None
+            if isinstance(block, dict):
+                found.append((commit, block))
+        return found
+
+    def version(self, ref: str, relpath: str):
+        """The item as it is at `ref` (a branch, tag or commit), or None."""
+        return self._item(f"{ref}:{relpath}")
+
     def _canonical(self, blob: str) -> bytes | None:
+        item = self._item(blob)
+        if item is None:
+            return None
+        return item.canonical or item.raw
+
+    def _item(self, name: str):
         from .items import Item, parse     # items imports nothing of ours at load time
 
-        if self._blobs is None:
-            self._blobs = _Blobs(self.root)
-        raw = self._blobs.read(blob)
-        if raw is None:
-            return None
-        item = Item(Path("x.md"), "x.md", None, None, raw)
-        parse(item)
-        return item.canonical or raw
+        if name not in self._parsed:
+            if self._blobs is None:
+                self._blobs = _Blobs(self.root)
+            raw = self._blobs.read(name)
+            item = None
+            if raw is not None:
+                item = Item(Path("x.md"), "x.md", None, None, raw)
+                parse(item)
+            self._parsed[name] = item
+        return self._parsed[name]
 
     def close(self) -> None:
         if self._blobs is not None:
             self._blobs.close()
             self._blobs = None
+
+
+def ref_exists(root: Path, ref: str) -> bool:
+    proc = subprocess.run(["git", "-C", str(root), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+                          capture_output=True)
+    return proc.returncode == 0
+
+
+def is_shallow(root: Path) -> bool:
+    """A shallow clone (CI's default fetch depth) lacks the history approvals are judged against."""
+    proc = subprocess.run(["git", "-C", str(root), "rev-parse", "--is-shallow-repository"],
+                          capture_output=True, text=True)
+    return proc.returncode == 0 and proc.stdout.strip() == "true"
 
 
 def _read_log(root: Path) -> dict[str, list[tuple[Commit, str, str]]]:
@@ -113,9 +150,11 @@ class _Blobs:
         self.proc = subprocess.Popen(["git", "-C", str(root), "cat-file", "--batch"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
-    def read(self, blob: str) -> bytes | None:
+    def read(self, name: str) -> bytes | None:
+        if "\n" in name:
+            return None
         try:
-            self.proc.stdin.write(blob.encode("ascii") + b"\n")
+            self.proc.stdin.write(name.encode("utf-8") + b"\n")
             self.proc.stdin.flush()
             header = self.proc.stdout.readline().split()
             if len(header) != 3 or header[1] != b"blob":

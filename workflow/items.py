@@ -197,7 +197,7 @@ def parse(item: Item) -> None:
     loaded = yamlio.load("\n".join(lines[i] for i in kept), file_lines=[i + 1 for i in kept])
     if loaded.error:
         item.findings.append(_bad(rel, "schema.yaml", loaded.error_line, loaded.error,
-                                  "检查该行的缩进、冒号后的空格和引号是否成对"))
+                                  loaded.fix or "检查该行的缩进、冒号后的空格和引号是否成对"))
         return
     data = loaded.data
     if not isinstance(data, dict):

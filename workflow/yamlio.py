@@ -35,6 +35,7 @@ class Loaded:
     error: str | None = None       # Chinese description of a parse failure
     error_line: int | None = None  # 1-based file line of the failure
     raw: dict[str, str] = field(default_factory=dict)    # key -> its value as written (for messages)
+    fix: str | None = None         # Chinese: how to fix the failure, when it is specific
 
 
 # PyYAML's problems, said for editors; the original follows in parentheses.
@@ -177,7 +178,8 @@ def load(text: str, first_line: int = 1, *, file_lines: list[int] | None = None,
     if aliases == "refuse" and any(c in text for c in "&*!"):
         refused = _no_anchors(text)
         if refused:
-            return Loaded(None, {}, refused.message, line_of(refused.mark.line if refused.mark else None))
+            return Loaded(None, {}, refused.message, line_of(refused.mark.line if refused.mark else None),
+                          fix="删除 &、* 或 ! 开头的写法，直接写出内容；文字中需要这些符号时给整个值加引号")
     loaded = _load_with(_FAST, text, line_of, aliases, quiet=True) if _FAST else None
     if loaded is None:     # libyaml refused it (or is absent): the pure-Python parser says why
         loaded = _load_with(_SLOW, text, line_of, aliases, quiet=False)
@@ -222,14 +224,16 @@ def _load_with(cls, text: str, line_of: _Lines, aliases: str, quiet: bool) -> Lo
         problem = (exc.problem or exc.context or "无法解析").strip()
         if isinstance(exc, ConstructorError) and "found duplicate key" in problem:
             key = problem.split("found duplicate key", 1)[1].strip()
-            msg = f"字段“{key.strip(chr(39))}”写了两次（YAML 只保留后写的一个，两处的内容可能不一致），请删除多余的一处"
+            msg = f"字段“{key.strip(chr(39))}”写了两次（YAML 只保留后写的一个，两处的内容可能不一致）"
+            return Loaded(None, {}, msg, line_of(mark.line if mark else None), fix="删除多余的一处，只保留一个")
         elif isinstance(exc, ConstructorError) and "tag" in problem:
             msg = f"使用了不允许的 YAML 标签（{problem}）"
         else:
             msg = f"YAML 格式错误：{_say(problem)}"
         return Loaded(None, {}, msg, line_of(mark.line if mark else None))
     except _Refused as exc:
-        return Loaded(None, {}, exc.message, line_of(exc.mark.line if exc.mark else None))
+        return Loaded(None, {}, exc.message, line_of(exc.mark.line if exc.mark else None),
+                      fix="减少嵌套层级，直接写出内容")
     except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
         if quiet:
             return None

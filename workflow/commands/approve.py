@@ -34,13 +34,17 @@ def run(args) -> int:
     item = checker.load(args.file)
     site = checker.site(item)
     findings = checker.check(item)
-    blocking = [f for f in findings if f.severity == ERROR and not f.rule.startswith("approval.")]
+    # What a new approval resolves: missing or void approvals, and a deleted withdrawal
+    # (republishing it needs every level signed again, after the withdrawal).
+    republish = any(f.rule == "withdrawal.removed" for f in findings)
+    blocking = [f for f in findings if f.severity == ERROR and not f.rule.startswith("approval.")
+                and f.rule != "withdrawal.removed"]
     if item.meta is None or site is None or blocking:
         print("该信息还有以下问题，须先由编辑修改，才能审核：", file=sys.stderr)
         for f in blocking or findings:
             print("  " + f.format(), file=sys.stderr)
         return 1
-    valid = valid_approvals(item, checker)
+    valid = {} if republish else valid_approvals(item, checker)
     required = site.required_levels(item.column)
     level = args.level or next((lv for lv in required if lv not in valid), None)
     if level is None:

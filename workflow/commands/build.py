@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..build import BuildError, build
+from ..build import BuildError, BuildLocked, build
 from . import moment_arg
 
 
@@ -30,6 +30,9 @@ def run(args) -> int:
         result = build(args.root, args.sites, args.output,
                        "production" if args.production else "preview", args.as_of,
                        jobs=args.jobs, incremental=not args.full)
+    except BuildLocked as exc:
+        print(f"govsite build: 未构建：{exc}", file=sys.stderr)
+        return 2
     except BuildError as exc:
         print(f"构建失败，原有输出未改动：{exc}", file=sys.stderr)
         return 1

@@ -40,6 +40,7 @@ class Checker:
         self.group = group
         self.as_of = as_of or dates.today()
         self.now = now or dates.now()
+        self.base: str | None = None     # `check --base REF`: the branch a pull request goes into
         self._memo: dict = {}
 
     @cached_property

@@ -27,14 +27,22 @@ def valid_approvals(item, ctx, report=None) -> dict[str, str]:
     `report`, when given, collects a Finding for every approval that does not count.
     Worked out once per item and checker (the rule and the gate both ask).
     """
-    counted, found = ctx.remember(("approvals", item.relpath, item.sha256),
-                                  lambda: _valid_approvals(item, ctx))
+    counted, _, found = _approvals(item, ctx)
     if report is not None:
         report.extend(found)
     return dict(counted)
 
 
-def _valid_approvals(item, ctx) -> tuple[dict[str, str], list[Finding]]:
+def approval_times(item, ctx) -> dict[str, dt.datetime]:
+    """When each counted level was signed."""
+    return dict(_approvals(item, ctx)[1])
+
+
+def _approvals(item, ctx):
+    return ctx.remember(("approvals", item.relpath, item.sha256), lambda: _valid_approvals(item, ctx))
+
+
+def _valid_approvals(item, ctx) -> tuple[dict[str, str], dict[str, dt.datetime], list[Finding]]:
     site = ctx.site(item)
     line = item.line_of("approvals")
     entries = item.meta.get("approvals") or []
@@ -42,7 +50,7 @@ def _valid_approvals(item, ctx) -> tuple[dict[str, str], list[Finding]]:
     add = found.append
     if not isinstance(entries, list):
         add(Finding("approval.invalid", ERROR, item.relpath, line, "approvals 应为列表", "approvals", _MANUAL))
-        return {}, found
+        return {}, {}, found
     subject = ctx.subject(item)
     signed: list[tuple[str, str, dt.datetime]] = []
     for i, entry in enumerate(entries):
@@ -72,6 +80,7 @@ def _valid_approvals(item, ctx) -> tuple[dict[str, str], list[Finding]]:
         signed.append((values["level"], values["by"], values["at"]))
     author = item.fields.get("author")
     counted: dict[str, str] = {}
+    times: dict[str, dt.datetime] = {}
     pairs = [(lv, by) for lv, by, _ in signed]
     for level, by, at in signed:
         others = {lv: b for lv, b in pairs if (lv, b) != (level, by)}
@@ -79,9 +88,9 @@ def _valid_approvals(item, ctx) -> tuple[dict[str, str], list[Finding]]:
         problems += history_problems(item, ctx, site, by, at)
         for rule, message, fix in problems:
             add(Finding(rule, ERROR, item.relpath, line, message, "approvals", fix))
-        if not problems:
-            counted.setdefault(level, by)
-    return counted, found
+        if not problems and level not in counted:
+            counted[level], times[level] = by, at
+    return counted, times, found
 
 
 def _moved_or_replaced(item, ctx, values) -> str | None:

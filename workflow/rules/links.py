@@ -9,6 +9,7 @@ snippet is reported, never silently stripped, so the editor sees it.
 from __future__ import annotations
 
 import html as htmlmod
+import html.parser
 import re
 import urllib.parse
 from collections import Counter
@@ -184,5 +185,87 @@ def malformed(item, ctx):
                           "补上标签结尾的“>”和成对的引号，或删除这段 HTML")
 
 
+# Elements whose end tag may be left out (HTML's optional end tags) and void elements.
+OPTIONAL_END = {"p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "option", "optgroup",
+                "rb", "rt", "rp", "rtc", "colgroup", "caption"}
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+# Their content is raw text up to their own end tag: left open, they swallow the rest of the page.
+RAW_TEXT = ("script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript",
+            "plaintext")
+_RAW_START = re.compile(r"<(%s)(?=[\s/>])" % "|".join(RAW_TEXT), re.I)
+
+
+class _Balance(html.parser.HTMLParser):
+    """Start and end tags of the body's HTML, matched as a browser would have to."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.problems: list[tuple[str, str]] = []    # (snippet to find, what is wrong)
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in VOID:
+            self.open.append(tag)
+
+    handle_startendtag = handle_starttag     # `<div/>` opens a div in HTML
+
+    def handle_endtag(self, tag):
+        if tag in VOID or (tag in OPTIONAL_END and tag not in self.open):
+            return
+        if tag not in self.open:
+            self.problems.append((f"</{tag}", f"结束标签 </{tag}> 没有对应的开始标签（会关闭页面本身的 <{tag}>，打乱页面结构）"))
+            return
+        while self.open:
+            top = self.open.pop()
+            if top == tag:
+                return
+            if top not in OPTIONAL_END:
+                self.problems.append((f"<{top}", f"<{top}> 在 </{tag}> 之前没有结束（标签交错）"))
+
+
+def balance_problems(html_text: str) -> list[tuple[str, str]]:
+    """(snippet, Chinese reason) for every way the body's HTML would not stay inside the body:
+    an unclosed comment or raw-text element, a stray or crossed end tag, an element never closed."""
+    problems = []
+    pos = 0
+    while (i := html_text.find("<!--", pos)) >= 0:
+        if html_text.startswith(("<!-->", "<!--->"), i):
+            pos = i + 5
+            continue
+        ends = [j for j in (html_text.find("-->", i + 4), html_text.find("--!>", i + 4)) if j >= 0]
+        if not ends:
+            problems.append(("<!--", "注释 <!-- 没有结束（缺少 -->），页面其后的内容（包括页脚）都会被隐藏"))
+            html_text = html_text[:i]
+            break
+        pos = min(ends) + 3
+    for m in _RAW_START.finditer(html_text):
+        name = m[1].lower()
+        if name == "plaintext" or not re.search(rf"</{name}\s*>", html_text[m.end():], re.I):
+            problems.append((m[0], f"<{name}> 没有结束标签 </{name}>，页面其后的内容都会被它吞掉"))
+    checker = _Balance()
+    try:
+        checker.feed(html_text)
+        checker.close()
+    except AssertionError:       # html.parser gives up on some broken markup: treat it as unbalanced
+        problems.append(("<", "HTML 无法解析"))
+    problems += checker.problems
+    problems += [(f"<{tag}", f"<{tag}> 没有结束标签 </{tag}>") for tag in checker.open
+                 if tag not in OPTIONAL_END and tag not in RAW_TEXT]
+    return problems
+
+
+def unbalanced(item, ctx):
+    """Raw HTML that would reach beyond the body (into the page's footer, its layout) is refused."""
+    if "<" not in item.body:
+        return
+    seen = set()
+    for snippet, why in balance_problems(render.to_html(item.body)):
+        if why in seen:
+            continue
+        seen.add(why)
+        yield Finding("html.unbalanced", ERROR, item.relpath, line_of(item, snippet), f"正文中的 HTML 不完整：{why}",
+                      "body", "补上缺少的结束标签或 -->，或删除这段 HTML；正文中的 HTML 必须自成一体")
+
+
 ORDER = 30
-RULES = [not_allowed, unsafe, malformed]
+RULES = [not_allowed, unsafe, malformed, unbalanced]
