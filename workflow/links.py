@@ -277,17 +277,22 @@ class _Collector:
         self.texts: list[tuple[str, bool]] = []   # (text, inside code/pre)
         self._open: list[Element] = []
         self._code = 0
-        self._joined = False
+        self._pending: list[str] = []             # the parser hands text over in pieces
+
+    def _flush(self):
+        if self._pending:
+            self.texts.append(("".join(self._pending), self._code > 0))
+            self._pending = []
 
     def start(self, tag, attrib):
-        self._joined = False
+        self._flush()
         el = Element(str(tag).lower(), dict(attrib))
         self.elements.append(el)
         self._open.append(el)
         self._code += el.tag in ("code", "pre")
 
     def end(self, tag):
-        self._joined = False
+        self._flush()
         for i in range(len(self._open) - 1, -1, -1):
             if self._open[i].tag == str(tag).lower():
                 for el in self._open[i:]:
@@ -296,10 +301,7 @@ class _Collector:
                 break
 
     def data(self, text):
-        if self._joined and self.texts:       # the parser hands text over in pieces
-            text = self.texts.pop()[0] + text
-        self.texts.append((text, self._code > 0))
-        self._joined = True
+        self._pending.append(text)
         for el in self._open:
             if el.tag in ("a", "area", "button") and len(el.text) < 200:
                 el.text += text
@@ -308,6 +310,7 @@ class _Collector:
         pass
 
     def close(self):
+        self._flush()
         return self
 
 

@@ -140,7 +140,7 @@ def convert(value, spec: Field, ctx: Context, name: str):
         shown = f"“{shown_value(value, ctx.raw.get(name))}”"
         ctx.add(f"{ctx.prefix}.type", ERROR, name,
                 f"字段 {name}（{spec.label}）应为{expected}，实际是 {shown}",
-                f"改为例如 `{name.split('.')[-1]}: {spec.example}`" if spec.example else None)
+                f"改为例如 `{name.split('.')[-1]}: {spec.example}`" if spec.example else f"改为{expected}")
         return _INVALID
 
     kind = spec.kind

@@ -207,8 +207,9 @@ def _no_anchors(text: str) -> _Refused | None:
 
 
 def _load_with(cls, text: str, line_of: _Lines, aliases: str, quiet: bool) -> Loaded | None:
-    loader = cls(text)
+    loader = None
     try:
+        loader = cls(text)       # the pure-Python reader refuses control characters right here
         node = loader.get_single_node()
         if node is not None:
             if aliases == "bounded":
@@ -240,7 +241,8 @@ def _load_with(cls, text: str, line_of: _Lines, aliases: str, quiet: bool) -> Lo
         text_of = "嵌套层级过深" if isinstance(exc, RecursionError) else str(exc).split("\n")[0][:200]
         return Loaded(None, {}, f"YAML 格式错误：{_say(text_of)}", None)
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     lines: dict[str, int] = {}
     raw: dict[str, str] = {}
     if isinstance(node, yaml.MappingNode):

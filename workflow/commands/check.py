@@ -38,7 +38,8 @@ def run(args) -> int:
     try:
         decisions = decide(gate, paths=args.paths or None)   # many items: two processes
     except WorkerDied as exc:
-        print(f"govsite check: 检查未完成：{exc}。请把该文件交给网站技术人员检查", file=sys.stderr)
+        advice = "请把该文件交给网站技术人员检查" if exc.last else "请重新运行；多次出现请联系网站技术人员"
+        print(f"govsite check: 检查未完成：{exc}。{advice}", file=sys.stderr)
         return 2
     findings = [f for d in decisions for f in d.findings]
     if args.json:

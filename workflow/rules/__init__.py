@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import itertools
 import pkgutil
 import traceback
 from functools import cached_property
@@ -103,7 +104,7 @@ class Checker:
             return findings
         for rule in RULES:
             try:
-                findings.extend(rule(item, self))
+                findings.extend(_bounded(rule(item, self), item))
             except ConfigError:
                 raise
             except Exception as exc:  # noqa: BLE001 - one bad file refuses one item, never the group
@@ -112,6 +113,21 @@ class Checker:
             if rule is basics.location and any(f.rule.startswith("schema.location") for f in findings):
                 break
         return findings
+
+
+MAX_FINDINGS = 30      # per rule and item: a 2 MB file of ID numbers is refused in bounded time
+
+
+def _bounded(found, item) -> list[Finding]:
+    """At most MAX_FINDINGS of a rule's findings; the rule (a generator) stops working there."""
+    it = iter(found)
+    out = list(itertools.islice(it, MAX_FINDINGS))
+    if len(out) == MAX_FINDINGS and next(it, None) is not None:
+        last = out[-1]
+        out.append(Finding(last.rule, last.severity, item.relpath, None,
+                           f"同类问题超过 {MAX_FINDINGS} 处，以上只列出前 {MAX_FINDINGS} 处", last.field,
+                           "改正以上各处后再运行 govsite check，查看其余的问题"))
+    return out
 
 
 def internal_error(item, rule, exc: BaseException) -> Finding:

@@ -9,7 +9,6 @@ snippet is reported, never silently stripped, so the editor sees it.
 from __future__ import annotations
 
 import html as htmlmod
-import html.parser
 import re
 import urllib.parse
 from collections import Counter
@@ -134,9 +133,13 @@ def unsafe(item, ctx):
         return
     html = render.to_html(item.body)
     original = _tree(html).elements
-    cleaned = nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, attribute_filter=_keep,
-                        link_rel=None, strip_comments=False)
-    kept = Counter(_signature(el) for el in links.elements(cleaned).elements)
+    if _too_deep(html):       # nh3 would take minutes on it (`unbalanced` refuses it): judge tag by tag
+        kept = Counter(_signature(el) for el in original      # html, body: the parser's own wrapper
+                       if el.tag in ("html", "body") or el.tag in TAGS and not _bad_attributes(el))
+    else:
+        cleaned = nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, attribute_filter=_keep,
+                            link_rel=None, strip_comments=False)
+        kept = Counter(_signature(el) for el in links.elements(cleaned).elements)
     for m in _STRUCTURE.finditer(html):    # the parser folds these into the page's own tags
         snippet = m[0] if len(m[0]) < 160 else m[0][:159] + "…"
         yield Finding("html.unsafe", ERROR, item.relpath, line_of(item, m[0].split()[0]),
@@ -156,15 +159,18 @@ def unsafe(item, ctx):
                       "删除这段 HTML，改用 Markdown 写法（链接、图片、表格）；确需嵌入的内容请联系网站管理员")
 
 
+def _bad_attributes(el) -> list[str]:
+    return [a for a in el.attrib if a not in _URL_ATTRS and
+            (a not in ATTRIBUTES.get(el.tag, ()) and a not in ATTRIBUTES["*"] or _keep(el.tag, a, el.get(a)) is None)]
+
+
 def _reason(el, iframe_bad) -> str:
     if iframe_bad:
         return f"嵌入框架指向的网址不允许（{iframe_bad}）"
     if el.tag not in TAGS:
         return {"script": "脚本", "style": "样式表", "form": "表单", "meta": "meta 标签（可能自动跳转）",
                 "object": "插件对象", "embed": "插件对象"}.get(el.tag, f"<{el.tag}> 标签") + "不得出现在正文中"
-    bad = [a for a in el.attrib if a not in _URL_ATTRS and
-           (a not in ATTRIBUTES.get(el.tag, ()) and a not in ATTRIBUTES["*"] or
-            _keep(el.tag, a, el.get(a)) is None)]
+    bad = _bad_attributes(el)
     if any(a.lower().startswith("on") for a in bad):
         return f"事件属性 {', '.join(bad)} 会执行脚本"
     if not bad:
@@ -195,37 +201,45 @@ RAW_TEXT = ("script", "style", "textarea", "title", "xmp", "iframe", "noembed", 
 _RAW_START = re.compile(r"<(%s)(?=[\s/>])" % "|".join(RAW_TEXT), re.I)
 
 
-class _Balance(html.parser.HTMLParser):
-    """Start and end tags of the body's HTML, matched as a browser would have to."""
+MAX_DEPTH = 100       # HTML nested deeper than this is refused (and not handed to nh3, which is quadratic in it)
+# One tag, read in linear time (possessive quantifiers: no backtracking on an unterminated tag).
+_TAG = re.compile(r"""<(/?)([A-Za-z][^\s/>]*+)((?:[^>"']++|"[^"]*+"|'[^']*+')*+)(>?)""")
 
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.open: list[str] = []
-        self.problems: list[tuple[str, str]] = []    # (snippet to find, what is wrong)
 
-    def handle_starttag(self, tag, attrs):
-        if tag not in VOID:
-            self.open.append(tag)
-
-    handle_startendtag = handle_starttag     # `<div/>` opens a div in HTML
-
-    def handle_endtag(self, tag):
-        if tag in VOID or (tag in OPTIONAL_END and tag not in self.open):
-            return
-        if tag not in self.open:
-            self.problems.append((f"</{tag}", f"结束标签 </{tag}> 没有对应的开始标签（会关闭页面本身的 <{tag}>，打乱页面结构）"))
-            return
-        while self.open:
-            top = self.open.pop()
+def _structure(html_text: str) -> tuple[list[tuple[str, str]], int]:
+    """Start and end tags matched as a browser would have to: (problems, deepest nesting)."""
+    problems: list[tuple[str, str]] = []
+    open_: list[str] = []
+    deepest = 0
+    for m in _TAG.finditer(html_text):
+        end, tag = m[1] == "/", m[2].lower()
+        if not m[4]:
+            continue                          # never closed: not a tag at all (shown as text)
+        if not end:
+            if tag not in VOID:               # `<div/>` opens a div in HTML
+                open_.append(tag)
+                deepest = max(deepest, len(open_))
+            continue
+        if tag in VOID or (tag in OPTIONAL_END and tag not in open_):
+            continue
+        if tag not in open_:
+            problems.append((f"</{tag}", f"结束标签 </{tag}> 没有对应的开始标签（会关闭页面本身的 <{tag}>，打乱页面结构）"))
+            continue
+        while open_:
+            top = open_.pop()
             if top == tag:
-                return
+                break
             if top not in OPTIONAL_END:
-                self.problems.append((f"<{top}", f"<{top}> 在 </{tag}> 之前没有结束（标签交错）"))
+                problems.append((f"<{top}", f"<{top}> 在 </{tag}> 之前没有结束（标签交错）"))
+    problems += [(f"<{tag}", f"<{tag}> 没有结束标签 </{tag}>") for tag in dict.fromkeys(open_)
+                 if tag not in OPTIONAL_END and tag not in RAW_TEXT]
+    return problems, deepest
 
 
 def balance_problems(html_text: str) -> list[tuple[str, str]]:
     """(snippet, Chinese reason) for every way the body's HTML would not stay inside the body:
-    an unclosed comment or raw-text element, a stray or crossed end tag, an element never closed."""
+    an unclosed comment or raw-text element, a stray or crossed end tag, an element never
+    closed, nesting deeper than MAX_DEPTH."""
     problems = []
     pos = 0
     while (i := html_text.find("<!--", pos)) >= 0:
@@ -238,25 +252,30 @@ def balance_problems(html_text: str) -> list[tuple[str, str]]:
             html_text = html_text[:i]
             break
         pos = min(ends) + 3
+    closed = {m[1].lower() for m in re.finditer(r"</(%s)\s*>" % "|".join(RAW_TEXT), html_text, re.I)}
     for m in _RAW_START.finditer(html_text):
         name = m[1].lower()
-        if name == "plaintext" or not re.search(rf"</{name}\s*>", html_text[m.end():], re.I):
+        if name == "plaintext" or name not in closed:
             problems.append((m[0], f"<{name}> 没有结束标签 </{name}>，页面其后的内容都会被它吞掉"))
-    checker = _Balance()
-    try:
-        checker.feed(html_text)
-        checker.close()
-    except AssertionError:       # html.parser gives up on some broken markup: treat it as unbalanced
-        problems.append(("<", "HTML 无法解析"))
-    problems += checker.problems
-    problems += [(f"<{tag}", f"<{tag}> 没有结束标签 </{tag}>") for tag in checker.open
-                 if tag not in OPTIONAL_END and tag not in RAW_TEXT]
-    return problems
+            break
+    found, deepest = _structure(html_text)
+    if deepest > MAX_DEPTH:
+        problems.append(("<", f"HTML 嵌套超过 {MAX_DEPTH} 层"))
+    return problems + found
+
+
+@lru_cache(maxsize=32)
+def _too_deep(html_text: str) -> bool:
+    return _structure(html_text)[1] > MAX_DEPTH
 
 
 def unbalanced(item, ctx):
-    """Raw HTML that would reach beyond the body (into the page's footer, its layout) is refused."""
+    """Raw HTML that would reach beyond the body (into the page's footer, its layout) is refused,
+    and so is nesting no browser keeps (Markdown can nest too: `> > > …`)."""
     if "<" not in item.body:
+        if (item.body.count(">") > MAX_DEPTH or len(item.body) > 20000) and _too_deep(render.to_html(item.body)):
+            yield Finding("html.unbalanced", ERROR, item.relpath, item.body_line, f"正文嵌套超过 {MAX_DEPTH} 层（引用或列表）",
+                          "body", "减少引用（>）或列表的嵌套层级")
         return
     seen = set()
     for snippet, why in balance_problems(render.to_html(item.body)):

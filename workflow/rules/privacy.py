@@ -104,6 +104,8 @@ def segments(item):
 
 
 def _attachment_text(folder: Path, name: str) -> str | None:
+    if any(c in name for c in "\x00\\") or any(ord(c) < 32 for c in name):
+        return None   # the attachment rules refuse such a name; never hand it to the OS
     path = (folder / name).resolve()
     if not path.is_relative_to(folder.resolve()) or path.suffix.lower() not in TEXT_ATTACHMENTS:
         return None   # the attachment checks report missing or misplaced files
