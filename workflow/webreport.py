@@ -42,7 +42,9 @@ COLUMN_TYPE_FAMILY = {t: label for _, (label, types) in FAMILIES.items() for t i
 def collect(group, as_of: dt.date, year: int | None = None, output: Path | None = None) -> dict:
     """The report's figures (what report.json holds)."""
     moment = dt.datetime.combine(as_of, dt.time(23, 59, 59), tzinfo=dates.TZ)
-    decisions = Gate(group, moment).decide_all()
+    gate = Gate(group, moment)
+    decisions = gate.decide_all()
+    cal = gate.checker.calendar
     fresh = freshness.assess(group, decisions, as_of)
     links = broken_links(group, Path(output or group.root / "output"))
     sites = []
@@ -52,13 +54,13 @@ def collect(group, as_of: dt.date, year: int | None = None, output: Path | None 
         entry["freshness"] = fresh[site.id].to_dict()
         entry["broken_links"] = links.get(site.id, {"linkcheck": None, "build": None, "urls": []})
         if year:
-            entry["annual"] = annual_figures(site, mine, year)
+            entry["annual"] = annual_figures(site, mine, year, cal)
         sites.append(entry)
     return {
         "generated": dates.now().isoformat(timespec="seconds"),
         "as_of": as_of.isoformat(),
         "year": year,
-        "calendar": f"chinese-calendar {workdays.VERSION}（{workdays.FIRST_YEAR}–{workdays.LAST_YEAR} 年）",
+        "calendar": cal.describe(),
         "thresholds": workdays.policy(),
         "totals": totals(sites),
         "sites": sites,
@@ -142,7 +144,7 @@ def totals(sites: list[dict]) -> dict:
     }
 
 
-def annual_figures(site, decisions, year: int) -> dict:
+def annual_figures(site, decisions, year: int, cal) -> dict:
     """What the content can supply of 政府网站工作年度报表, for one site and year."""
     published = [d for d in decisions if d.state == State.PUBLISHED]
     in_year = [d for d in published if d.item.fields["date"].year == year]
@@ -152,12 +154,8 @@ def annual_figures(site, decisions, year: int) -> dict:
     letters = [d for d in published if d.item.fields.get("type") == "letter"
                and d.item.fields.get("received") and d.item.fields["received"].year == year]
     answered = [d for d in letters if d.item.fields.get("replied")]
-    days, unknown = [], []
-    for d in answered:
-        try:
-            days.append(workdays.count(d.item.fields["received"], d.item.fields["replied"]))
-        except workdays.CalendarRangeError as exc:
-            unknown.append(exc.message)
+    days = [cal.count(d.item.fields["received"], d.item.fields["replied"]) for d in answered]
+    unknown = []
     return {
         "year": year,
         "published": len(in_year),

@@ -59,6 +59,10 @@ def load(text: str, first_line: int = 1) -> Loaded:
         return Loaded(None, {}, msg, line)
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
         return Loaded(None, {}, f"YAML 格式错误：{exc}", None)
+    except ValueError:      # PyYAML builds 2026-02-30 into a ValueError, not a YAMLError
+        bad = _impossible_date(node)
+        return Loaded(None, {}, f"日期 {bad.value if bad else ''} 不存在（月份或日子超出范围）",
+                      bad.start_mark.line + first_line if bad else None)
     finally:
         loader.dispose()
     lines: dict[str, int] = {}
@@ -77,7 +81,7 @@ def _load_fast(text: str, first_line: int) -> Loaded | None:
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):
         return None
     finally:
         loader.dispose()
@@ -85,6 +89,20 @@ def _load_fast(text: str, first_line: int) -> Loaded | None:
     if isinstance(node, yaml.MappingNode):
         lines = {str(k.value): k.start_mark.line + first_line for k, _ in node.value}
     return Loaded(data, lines)
+
+
+def _impossible_date(node):
+    """The first date scalar under `node` that names no real day."""
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            try:
+                yaml.SafeLoader("").construct_yaml_timestamp(node)
+            except ValueError:
+                return node
+        return None
+    children = node.value if isinstance(node, yaml.SequenceNode) else \
+        [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else []
+    return next((bad for bad in map(_impossible_date, children) if bad is not None), None)
 
 
 def load_path(path) -> Loaded:

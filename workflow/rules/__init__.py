@@ -13,7 +13,7 @@ import pkgutil
 from functools import cached_property
 from pathlib import Path
 
-from .. import approval, dates, items
+from .. import approval, dates, items, workdays
 from ..findings import ERROR, ConfigError, Finding
 from . import basics
 
@@ -33,6 +33,7 @@ class Checker:
     def __init__(self, group, as_of=None):
         self.group = group
         self.as_of = as_of or dates.today()
+        self.calendar = workdays.Calendar.load(group.root)   # a malformed holiday file: ConfigError now, before any fork
 
     @cached_property
     def signers(self) -> list:
