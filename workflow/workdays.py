@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import calendar as monthcal
 import datetime as dt
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -150,6 +151,15 @@ def provisional_note(years) -> str:
     shown = "、".join(str(y) for y in years)
     return (f"（暂定：{shown} 年的放假安排尚未录入节假日文件，按法定节假日推算，未计调休；"
             f"国务院办公厅通知发布后录入 policy/holidays.yaml 即按正式安排计算）")
+
+
+def provisional_years_in(message: str) -> list[int]:
+    """The years a message written with provisional_note() rested on."""
+    m = _NOTE_RE.search(message or "")
+    return [int(y) for y in m.group(1).split("、")] if m else []
+
+
+_NOTE_RE = re.compile(r"（暂定：(\d{4}(?:、\d{4})*) 年的放假安排尚未录入")
 
 
 def months_deadline(start: dt.date, months: int) -> dt.date:
