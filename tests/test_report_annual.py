@@ -245,3 +245,68 @@ def test_a_wrong_interpretation_relation_is_refused(annual_group, fields, rule):
         path.unlink()
     assert [f["rule"] for f in found] == [rule]
     assert found[0]["line"] and found[0]["fix"]
+
+
+# -- the demo: the report's figures against a count made here from the files alone --------------
+
+def front_matter(path):
+    text = path.read_text(encoding="utf-8")
+    return yaml.safe_load(text.split("\n---\n", 1)[0].removeprefix("---\n"))
+
+
+def independent_count(root, year: int) -> dict:
+    """Per site, the form's content figures counted from content/ with PyYAML only."""
+    every = [front_matter(p) for p in (root / "content").glob("*/*/*.md")]
+    out = {}
+    for site_yaml in sorted((root / "content").glob("*/site.yaml")):
+        site = yaml.safe_load(site_yaml.read_text(encoding="utf-8"))
+        types = {cid: c["type"] for cid, c in site["columns"].items()}
+        metas = [(p.parent.name, p.stem, front_matter(p)) for p in site_yaml.parent.glob("*/*.md")]
+
+        def year_of(value):
+            return int(str(value)[:4])
+
+        this_year = [(c, m) for c, _, m in metas if year_of(m["date"]) == year
+                     or ("modified" in m and year_of(m["modified"]) == year)]
+        letters = [m for c, _, m in metas if types[c] == "信件" and year_of(m["received"]) == year]
+        answered = [m for m in letters if m.get("replied")]
+        days = [(m["replied"] - m["received"]).days for m in answered]
+        topics = site.get("topics") or {}
+        intros = {t.get("intro") for t in topics.values()}
+        opened = []
+        for tid, topic in topics.items():
+            dates = [m["date"] for c, slug, m in metas if f"{c}/{slug}" == topic.get("intro")]
+            dates += [m["date"] for m in every if tid in (m.get("tags") or [])]
+            if dates:
+                opened.append(year_of(min(map(str, dates))))
+        opened += [year_of(m["date"]) for c, slug, m in metas if types[c] == "专题" and f"{c}/{slug}" not in intros]
+        out[site_yaml.parent.name] = {
+            "published": len(this_year),
+            "overview": sum(types[c] == "概况" for c, _ in this_year),
+            "news": sum(types[c] in ("要闻", "动态") for c, _ in this_year),
+            "disclosure": sum(types[c] in ("通知公告", "政策文件", "人事任免", "政府采购") for c, _ in this_year),
+            "topics_maintained": sum(y <= year for y in opened),
+            "topics_new": sum(y == year for y in opened),
+            "interpretations": sum(bool(m.get("interprets")) for _, m in this_year),
+            "services": sum(types[c] == "办事指南" and year_of(m["date"]) <= year for c, _, m in metas),
+            "letters_received": len(letters), "letters_answered": len(answered),
+            "letters_average_days": round(sum(days) / len(days), 1) if days else "无",
+            "surveys": sum(types[c] == "调查" and year_of(m["opens"]) == year for c, _, m in metas),
+            "interviews": sum(types[c] == "在线访谈" and year_of(m["held_at"]) == year for c, _, m in metas),
+        }
+    return out
+
+
+def test_demo_annual_figures_agree_with_an_independent_count(tmp_path):
+    from tests.repo import PROJECT, Repo
+
+    demo = Repo.__new__(Repo)
+    demo.root = PROJECT
+    code, out, err = demo.govsite("report", "--as-of", "2026-12-31", "--year", "2026", "--output", tmp_path)
+    assert code == 0, err
+    data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert data["totals"]["refused"] == 0 and data["totals"]["scheduled"] == 0
+    expected = independent_count(PROJECT, 2026)
+    got = {s["id"]: {k: s["annual"]["figures"][k] for k in expected[s["id"]]} for s in data["sites"]}
+    assert got == expected
+    assert sum(e["letters_received"] for e in expected.values()) >= 5 and expected["portal"]["topics_new"] == 1
