@@ -177,7 +177,7 @@ def key_lines(text: str) -> tuple[dict[str, int], list[tuple[str, int]]]:
     lines: dict[str, int] = {}
     duplicates: list[tuple[str, int]] = []
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError:
         return lines, duplicates
 
