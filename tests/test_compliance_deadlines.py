@@ -386,3 +386,28 @@ def test_bad_letter_dates_give_one_clear_finding_each(letters, fields, rule, fie
     [f] = decide(letters, path)
     assert (f["rule"], f["severity"], f["field"]) == (rule, "error", field)
     assert words in f["message"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.one_of(
+    st.text(max_size=200),
+    st.builds(lambda y, a, b, w: f"{y}:\n  holidays:\n    - {{name: 节, from: {a}, to: {b}, work: [{w}]}}\n",
+              st.integers(1000, 3500), st.dates(), st.dates(), st.dates())))
+def test_any_holiday_file_loads_or_is_refused_in_chinese_never_a_traceback(tmp_path_factory, text):
+    root = tmp_path_factory.mktemp("fuzz")
+    (root / "policy").mkdir()
+    (root / "policy" / "holidays.yaml").write_text(text, encoding="utf-8")
+    try:
+        cal = workdays.Calendar.load(root)
+    except workdays.holidayfile.ConfigError as err:
+        assert err.findings and all(f.path == "policy/holidays.yaml" and f.message for f in err.findings)
+    else:
+        for notice in cal.notices.values():
+            assert all(d.weekday() >= 5 for d in notice.work) and not (notice.work & set(notice.off))
+
+
+def test_without_a_holiday_file_every_day_the_library_knows_is_as_the_library_says():
+    bare = workdays.Calendar({})
+    days = [D(2004, 1, 1) + dt.timedelta(days=i) for i in range((D(2026, 12, 31) - D(2004, 1, 1)).days + 1)]
+    assert [d for d in days if bare.is_workday(d) != chinese_calendar.is_workday(d)] == []
+    assert not any(bare.provisional_day(d) for d in days)

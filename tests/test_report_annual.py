@@ -7,9 +7,10 @@ import json
 import pytest
 import yaml
 from bs4 import BeautifulSoup
+from hypothesis import given, settings, strategies as st
 
 from tests.group_setup import main_of, page, published
-from workflow import annual
+from workflow import annual, interpretation
 
 AS_OF, YEAR = "2026-12-31", "2026"
 PORTAL_COLUMNS = {
@@ -310,3 +311,13 @@ def test_demo_annual_figures_agree_with_an_independent_count(tmp_path):
     got = {s["id"]: {k: s["annual"]["figures"][k] for k in expected[s["id"]]} for s in data["sites"]}
     assert got == expected
     assert sum(e["letters_received"] for e in expected.values()) >= 5 and expected["portal"]["topics_new"] == 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.text(max_size=60))
+def test_interprets_is_parsed_into_ids_or_nothing(value):
+    from types import SimpleNamespace
+
+    from workflow.items import SLUG_RE
+    found = interpretation.target(SimpleNamespace(fields={"interprets": value}, site_id="portal"))
+    assert found is None or (len(found) == 3 and all(SLUG_RE.match(p) for p in found))

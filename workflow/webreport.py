@@ -21,9 +21,8 @@ from markupsafe import Markup
 
 from . import annual, dates, freshness, workdays
 from .gate import Gate
-from .rules.deadlines import response_limit
 from .policy import State
-from .sites import FAMILIES
+from .rules.deadlines import response_limit
 
 TEMPLATE = Path(__file__).parent / "data" / "webreport.html"
 NO_SOURCE = "（未注明来源）"
@@ -40,7 +39,6 @@ RULE_NAMES = {
     "letter.reply-before-received": "答复早于来信", "schema.type": "字段格式错误", "schema.missing": "缺少必填字段",
     "schema.location": "文件位置错误", "schema.yaml": "YAML 格式错误",
 }
-COLUMN_TYPE_FAMILY = {t: label for _, (label, types) in FAMILIES.items() for t in types}
 
 
 def collect(group, as_of: dt.date, year: int | None = None, output: Path | None = None) -> dict:

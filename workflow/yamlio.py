@@ -44,7 +44,11 @@ def load(text: str, first_line: int = 1) -> Loaded:
     fast = _load_fast(text, first_line)
     if fast is not None:
         return fast
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:      # raised by the reader before any parsing
+        line = text[:exc.position].count("\n") + first_line
+        return Loaded(None, {}, f"含有不允许的控制字符 U+{exc.character:04X}（可能是从其他文档复制来的），请删除", line)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -77,7 +81,10 @@ def _load_fast(text: str, first_line: int) -> Loaded | None:
     again by the pure-Python loader above, whose messages editors see."""
     if not yaml.__with_libyaml__:
         return None
-    loader = yaml.CSafeLoader(text)
+    try:
+        loader = yaml.CSafeLoader(text)
+    except yaml.YAMLError:
+        return None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None

@@ -40,6 +40,8 @@ def disclosure(item, ctx):
                       f"{label} {formed} 晚于发布时间 {published}，不可能先发布后形成", name,
                       f"核对 {name}（{label}）和 date（发布时间），改正写错的一个")
         return
+    if (published - formed).days <= limit:
+        return          # n working days never end before n calendar days
     deadline = ctx.calendar.deadline(formed, limit)
     if deadline.late(published):
         days = ctx.calendar.count(formed, published)
