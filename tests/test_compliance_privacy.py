@@ -2,6 +2,7 @@
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from workflow.rules.privacy import is_credit_code, is_resident_id, luhn
 
@@ -146,3 +147,104 @@ def test_allowance_that_matches_nothing_is_reported(group):
     findings = found(group.check_json(path))
     assert [(f["rule"], f["severity"], "0771-5550000" in f["message"]) for f in findings] == [
         ("privacy.allow-unused", "warning", True)]
+
+
+# -- precision and recall (issue 13): realistic government text, true and false positives ------------
+
+CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def credit_check_character(first17: str) -> str:
+    """GB 32100's check character, computed here independently of workflow.rules.privacy."""
+    weights = [pow(3, i, 31) for i in range(17)]
+    total = sum(CREDIT_CHARS.index(c) * w for c, w in zip(first17, weights))
+    return CREDIT_CHARS[(31 - total % 31) % 31]
+
+
+# 18-digit credit codes that pass the bank-card Luhn test (the 8 in 100 that were refused as cards)
+CARD_LIKE_CODES = ["914501009474227870", "914501005067496575", "914501004912162318", "914501003159002617"]
+
+PRIVACY_TABLE = [
+    # true positives: personal data and marks
+    ("申请人身份证号：450102199003074471。", ["privacy.id-number"]),
+    ("身份证号码 11010519491231002X", ["privacy.id-number"]),
+    ("老身份证 110105491231002 已作废", ["privacy.id-number"]),
+    ("编号 114501199003070658（无标注时身份证号优先）", ["privacy.id-number"]),
+    ("联系人手机 13877112345。", ["privacy.mobile"]),
+    ("联系人手机：138-7711-2345", ["privacy.mobile"]),
+    ("请拨打 +86 13977112345", ["privacy.mobile"]),
+    ("| 张某 | 13877112345 | 青秀区 |", ["privacy.mobile"]),
+    ("退款账户 6222021234567890128。", ["privacy.bank-card"]),
+    ("卡号：6217 0000 0000 0006", ["privacy.bank-card"]),
+    ("信用卡号 4367421234567896", ["privacy.bank-card"]),
+    ("机密★1年", ["secret.marking"]),
+    ("秘密 ★ 五年", ["secret.marking"]),
+    ("密级：秘密", ["secret.marking"]),
+    ("（此件不公开）", ["secret.marking"]),
+    ("内部资料 注意保密", ["secret.marking"]),
+    ("内部资料，注意保密，不得外传。", ["secret.marking"]),
+    ("本文件为内部资料，注意保密，不得外传。", ["secret.marking"]),
+    ("此件为内部文件，请勿外传。", ["secret.marking"]),
+    ("本材料系涉密材料，阅后收回。", ["secret.marking"]),
+    ("仅供内部参考", ["secret.marking"]),
+    # false positives: what government pages are full of
+    (f"统一社会信用代码：{CARD_LIKE_CODES[0]}", []),
+    (f"统一社会信用代码 {CARD_LIKE_CODES[1]}（南宁市某某有限公司）", []),
+    (f"纳税人识别号：{CARD_LIKE_CODES[2]}", []),
+    (f"| 单位名称 | 统一社会信用代码 |\n|---|---|\n| 甲公司 | {CARD_LIKE_CODES[3]} |\n| 乙公司 | {CARD_LIKE_CODES[0]} |", []),
+    (f"中标单位：南宁某某建设有限公司（{CARD_LIKE_CODES[1]}）", []),
+    ("统一社会信用代码：91450103MA5K3A1B2D", []),
+    ("统一社会信用代码：114501199003070658（机关）", []),
+    ("统一社会信用代码：12450100498501234X", []),
+    ("邮编：530000，地址：南宁市青秀区民族大道", []),
+    ("办公电话：0771-5550188，传真：0771-5550189", []),
+    ("咨询电话：（0771）5550188", []),
+    ("政务服务便民热线 12345，市民热线 0771-12345", []),
+    ("价格举报 12315、12358", []),
+    ("文号：南府办发〔2026〕18号", []),
+    ("索引号：000014349/2026-00018", []),
+    ("身份证号 450102199003074472（校验位不对，是编号）", []),
+    ("编号 450102199002304473", []),
+    ("随机编号 123456789012345678，订单 2026112009301512345", []),
+    ("卡号 6222021234567890127（校验不通过）", []),
+    ("详见 https://www.nn-demo.gov.cn/files/450102199003074471.pdf", []),
+    ("法律、法规规定不得公开发布的政府信息不得公开；不得泄露国家秘密和商业秘密。", []),
+    ("本办法所称内部资料管理，是指……", []),
+    ("对标注“此件为内部文件”“注意保密”的材料，不予上网。", []),
+    ("依据《中华人民共和国保守国家秘密法》第二十八条，涉密人员管理按有关规定执行。", []),
+    ("机密文件管理规定另行制定。", []),
+]
+
+
+def test_the_table_has_at_least_40_cases_from_government_texts():
+    assert len(PRIVACY_TABLE) >= 40
+    assert all(credit_check_character(c[:17]) == c[17] and luhn(c) for c in CARD_LIKE_CODES)
+
+
+@pytest.mark.parametrize("text,expected", PRIVACY_TABLE)
+def test_privacy_precision_and_recall_on_government_text(group, text, expected):
+    path = group.item(body=f"正文第一段。\n\n{text}\n\n正文第二段。\n")
+    assert sorted(f["rule"] for f in found(group.check_json(path))) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(region=st.sampled_from(["450100", "450102", "450103", "110105", "320500", "440300"]),
+       kind=st.sampled_from(["91", "92", "93", "11", "12", "51", "52"]),
+       body=st.text(alphabet="0123456789", min_size=9, max_size=9))
+def test_labelled_credit_code_is_never_an_id_or_a_card(region, kind, body):
+    code = kind + region + body
+    code += credit_check_character(code)
+    assert is_credit_code(code)
+    from workflow.rules.privacy import Segment, scan_numbers
+    for text in (f"统一社会信用代码：{code}", f"| 名称 | 统一社会信用代码 |\n| 甲公司 | {code} |"):
+        assert list(scan_numbers(Segment("x.md", None, text, 1), set(), TODAY)) == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(body=st.text(alphabet="0123456789", min_size=9, max_size=9))
+def test_unlabelled_all_digit_credit_code_is_never_a_bank_card(body):
+    code = "914501" + "00" + body
+    code += credit_check_character(code)
+    from workflow.rules.privacy import Segment, scan_numbers
+    found_rules = {f.rule for f in scan_numbers(Segment("x.md", None, f"中标人 {code}", 1), set(), TODAY)}
+    assert "privacy.bank-card" not in found_rules

@@ -175,3 +175,21 @@ def test_the_repository_codeowners_is_up_to_date():
     proc = subprocess.run([f"{BIN}/govsite", "--root", str(PROJECT), "codeowners", "--check"],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_new_policy_item_scaffolds_the_dates_its_disclosure_deadline_runs_from(group):
+    """第十八条 by default: `written` is required, `formed` offered; a filled-in policy written long
+    before it is published gets the late-disclosure warning without any `formed`."""
+    code, out, err = group.govsite("new", "--site", "portal", "--column", "zcwj", "关于某某办法的通知",
+                                   "--author", "editor.a")
+    path = created(out, group.root)
+    text = path.read_text(encoding="utf-8")
+    assert f"written: {PLACEHOLDER}" in text and "# formed: " in text and "成文日期" in text
+    filled = {"source": "测试市人民政府办公室", "confidentiality": "passed", "index_no": "000/2026-009",
+              "issuer": "测试市人民政府", "written": "2020-01-06", "subject": "综合政务", "validity": "有效"}
+    for name, value in filled.items():
+        text = text.replace(f"{name}: {PLACEHOLDER}", f"{name}: {value}")
+    path.write_text(text, encoding="utf-8")
+    found = {(f["rule"], f["severity"]) for f in group.check_json(path)}
+    assert ("disclosure.late", "warning") in found and not any(s == "error" and r != "approval.missing"
+                                                               for r, s in found)

@@ -13,6 +13,8 @@ BAD = {
     "list-front-matter": ("---\n- title\n- date\n---\n正文\n".encode(), "schema.front-matter", 2),
     "python-tag": ((GOOD_HEAD + "x: !!python/object/apply:os.system ['touch /tmp/pwned-govsite']\n---\n").encode(),
                    "schema.yaml", 7),
+    "control-character": ((GOOD_HEAD + "summary: 摘要\x1f\n---\n正文\n").encode(), "text.control-char", 7),
+    "impossible-date": ((GOOD_HEAD + "formed: 2026-02-30\n---\n正文\n").encode(), "schema.type", 7),
     "huge": ((GOOD_HEAD + "---\n").encode() + "很长的正文。".encode() * (50 * 1024 * 1024 // 18), "schema.too-large",
              None),
 }

@@ -79,7 +79,8 @@ def test_report_json_figures_per_site_equal_the_fixtures(report):
     assert [e["path"] for e in portal["overdue_letters"]] == ["content/portal/xinjian/late-letter.md"]
     assert (district["published"], district["refused"], district["late_disclosures"]) == (1, 0, [])
     assert data["totals"] == {"sites": 2, "published": 7, "scheduled": 1, "refused": 2, "late_disclosures": 1,
-                              "overdue_letters": 1, "failing_sites": []}
+                              "overdue_letters": 1, "extension_problems": 0, "unanswered_3_months": 0,
+                              "failing_sites": []}
     assert {e["path"] for e in data["refused"]} == {"content/portal/yaowen/unsigned.md",
                                                     "content/portal/yaowen/privacy.md"}
 
@@ -107,13 +108,16 @@ def test_report_counts_per_source_unit(report):
 
 
 def test_report_annual_figures(report):
-    portal, district = data_of(report)["sites"]
-    assert portal["annual"] == {
-        "year": 2026, "published": 6,
-        "by_family": {"概况信息": 0, "动态信息": 4, "政务服务": 0, "互动交流": 2},
-        "topics_maintained": 0, "topics_new": 0, "interpretations": 1,
-        "letters_received": 2, "letters_answered": 2, "average_reply_workdays": 5.5, "calendar_errors": []}
-    assert district["annual"]["published"] == 1 and district["annual"]["average_reply_workdays"] is None
+    portal, district = (s["annual"]["figures"] for s in data_of(report)["sites"])
+    assert {k: portal[k] for k in ("name", "url", "kind", "published", "overview", "news", "disclosure",
+                                   "interpretations", "letters_received", "letters_answered",
+                                   "letters_average_days", "letters_public", "visits")} == {
+        "name": "测试市人民政府门户网站", "url": "https://www.test-city.gov.cn/", "kind": "政府门户网站",
+        "published": 6, "overview": 0, "news": 3, "disclosure": 1,
+        "interpretations": 0,                      # 解读 in a title is not a 解读: only `interprets` is
+        "letters_received": 2, "letters_answered": 2, "letters_average_days": 6.5, "letters_public": 2,
+        "visits": None}
+    assert (district["published"], district["letters_average_days"], district["kind"]) == (1, "无", "政府门户网站")
 
 
 def test_report_counts_broken_links_when_linkcheck_has_run(report):
@@ -187,7 +191,7 @@ def test_report_goes_to_output_webreport_by_default(fixture_group):
     assert "annual" not in data_of(fixture_group.output / "webreport")["sites"][0]
 
 
-def test_report_as_of_a_year_the_calendar_does_not_know_says_so_and_names_the_letter(repo):
+def test_report_as_of_a_year_nobody_entered_says_so_and_refuses_nothing(repo):
     repo.site("portal", columns={"yaowen": {"name": "政务要闻", "type": "要闻"},
                                  "zcwj": {"name": "政策文件", "type": "政策文件"},
                                  "xinjian": {"name": "市长信箱", "type": "信件"}})
@@ -195,10 +199,12 @@ def test_report_as_of_a_year_the_calendar_does_not_know_says_so_and_names_the_le
                      received="2026-11-02", date="2026-11-03 09:00")
     assert repo.approve(path, "zhong.shen")[0] == 0
     code, out, err = repo.govsite("report", "--as-of", "2099-01-01", "--output", repo.root / "r")
-    assert code == 0 and "2099 年不在节假日日历的范围内" in err and "升级 chinese-calendar" in err
-    [refused] = data_of(repo.root / "r")["refused"]
-    [f] = refused["findings"]
-    assert f["rule"] == "calendar.out-of-range" and "截至日期 2099-01-01" in f["message"]
+    assert code == 0 and "2099 年的放假安排尚未录入" in err and "policy/holidays.yaml" in err
+    data = data_of(repo.root / "r")
+    assert data["refused"] == [] and data["provisional_years"] == []     # its deadline lies in 2026: official
+    [letter] = data["sites"][0]["overdue_letters"]
+    assert "截至 2099-01-01 尚未答复" in letter["message"]
+    assert "超过 3 个月" in data["sites"][0]["interaction"]["letters"][0]["message"]
 
 
 def test_report_counts_broken_links_found_by_the_build_and_by_linkcheck(group):

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import buildcache, dates, history, links, manifest, search, workers
+from . import buildcache, dates, history, links, manifest, search, workdays, workers
 from .buildcache import BuildCache
 from .deciding import decide
 from .findings import ConfigError, Finding
@@ -76,6 +76,7 @@ def build(root: Path, only: list[str] | None = None, output: Path | None = None,
     theme = [f for f in links.check_theme(group) if f.severity == "error"]
     if theme:
         raise ConfigError(theme)
+    workdays.Calendar.load(group.root)                  # a malformed holiday file: ConfigError, nothing written
     output = Path(output or group.root / "output").resolve()
     with locked(output):
         return _build(group, only, output, mode, as_of, echo, jobs, incremental, started)

@@ -1,6 +1,7 @@
 """The front matter of an item: common fields, then fields per content type."""
 from __future__ import annotations
 
+from .interpretation import FORMS
 from .schema import Field
 
 TYPES = {
@@ -41,6 +42,10 @@ COMMON = {
     "summary": Field("摘要", example="一句话说明要点"),
     "modified": Field("更新时间", kind="datetime", example="2026-11-21 10:00"),
     "tags": Field("专题标签", kind="list", item=Field("标签", kind="id"), example="[yingshang-huanjing]"),
+    "interprets": Field("解读的政策文件（栏目/文件名，或 网站/栏目/文件名）",
+                        example="zcwj/nanfubanfa-2026-18-gaoxiao-banchen"),
+    "interpretation": Field("解读形式", kind="choice", choices=tuple(FORMS),
+                            example="图解"),
     "syndicate": Field("报送网站", kind="list", item=Field("网站标识", kind="id"), example="[portal]"),
     "attachments": Field("附件", kind="list", item=_ATTACHMENT,
                          example="[{file: shenqingbiao.pdf, title: 申请表}]"),
@@ -91,12 +96,14 @@ TYPE_FIELDS = {
                                 "q": Field("提问", required=True, example="……"),
                                 "a": Field("回答", required=True, example="……"),
                                 "speaker": Field("回答人", example="嘉宾"),
+                                "asker": Field("提问人（网民提问写“网民”，不写为主持人）", example="网民"),
                             })),
     },
     "survey": {
         "opens": Field("开始日期", kind="date", required=True, example="2026-11-01"),
         "closes": Field("截止日期", kind="date", required=True, example="2026-11-30"),
         "questions": Field("调查问题", kind="list", required=True, item=Field("问题"), example="[……]"),
+        "results_published": Field("调查结果公布日期", kind="date", example="2026-12-05"),
     },
 }
 

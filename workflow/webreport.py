@@ -1,10 +1,12 @@
 """The web office's report (第十九条): what each site and each source unit
-published, what the gate refused and why, late disclosures, overdue letters,
-stale and empty columns with the single-veto verdict, broken links, monthly
-counts, and (for a year) the figures of the annual website work report.
+published, what the gate refused and why, every deadline finding (late
+disclosures, overdue letters, extension problems), stale and empty columns and
+互动回应差 with the single-veto verdict, broken links, monthly counts, and (for
+a year) the national 政府网站工作年度报表 (workflow/annual.py).
 
 One rule set: every figure comes from workflow.gate.Gate decisions.
-Writes report.json and a self-contained index.html (no external assets).
+Writes report.json and a self-contained index.html (no external assets); for a
+year also annual-<year>.csv and annual-<year>.xlsx (a sheet per site).
 """
 from __future__ import annotations
 
@@ -17,10 +19,10 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from . import dates, freshness, workdays
+from . import annual, dates, freshness, workdays
 from .gate import Gate
 from .policy import State
-from .sites import FAMILIES
+from .rules.deadlines import response_limit
 
 TEMPLATE = Path(__file__).parent / "data" / "webreport.html"
 NO_SOURCE = "（未注明来源）"
@@ -32,33 +34,41 @@ RULE_NAMES = {
     "author.missing": "未注明发布人", "confidentiality.missing": "未注明保密审查",
     "confidentiality.pending": "保密审查未完成", "privacy.id-number": "含身份证号码", "privacy.mobile": "含手机号码",
     "privacy.bank-card": "含银行卡号", "secret.marking": "含密级或内部标志", "words.sensitive": "含敏感词",
-    "calendar.out-of-range": "日期超出节假日日历", "disclosure.formed-after-date": "形成日期晚于发布时间",
+    "disclosure.formed-after-date": "形成日期晚于发布时间", "interpretation.target-missing": "解读的文件不存在",
+    "interpretation.not-policy": "解读的不是政策文件", "interpretation.invalid": "解读的文件写法错误",
     "letter.reply-before-received": "答复早于来信", "schema.type": "字段格式错误", "schema.missing": "缺少必填字段",
     "schema.location": "文件位置错误", "schema.yaml": "YAML 格式错误",
 }
-COLUMN_TYPE_FAMILY = {t: label for _, (label, types) in FAMILIES.items() for t in types}
 
 
 def collect(group, as_of: dt.date, year: int | None = None, output: Path | None = None) -> dict:
     """The report's figures (what report.json holds)."""
     moment = dt.datetime.combine(as_of, dt.time(23, 59, 59), tzinfo=dates.TZ)
-    decisions = Gate(group, moment).decide_all()
+    gate = Gate(group, moment)
+    decisions = gate.decide_all()
+    cal = gate.checker.calendar
     fresh = freshness.assess(group, decisions, as_of)
     links = broken_links(group, Path(output or group.root / "output"))
+    given = annual.read_input(group.root, year) if year else {}
     sites = []
     for site in group.sites.values():
         mine = [d for d in decisions if d.item.site_id == site.id]
         entry = site_figures(site, mine, as_of)
         entry["freshness"] = fresh[site.id].to_dict()
+        entry["interaction"] = interaction(site, mine, as_of)
+        entry["veto"] = veto(entry)
         entry["broken_links"] = links.get(site.id, {"linkcheck": None, "build": None, "urls": []})
         if year:
-            entry["annual"] = annual_figures(site, mine, year)
+            entry["annual"] = annual.site_rows(site, group, decisions, year,
+                                               {**given.get("all", {}), **given.get(site.id, {})})
         sites.append(entry)
+    provisional = sorted({y for d in decisions for f in d.findings for y in workdays.provisional_years_in(f.message)})
     return {
         "generated": dates.now().isoformat(timespec="seconds"),
         "as_of": as_of.isoformat(),
         "year": year,
-        "calendar": f"chinese-calendar {workdays.VERSION}（{workdays.FIRST_YEAR}–{workdays.LAST_YEAR} 年）",
+        "calendar": cal.describe(),
+        "provisional_years": provisional,
         "thresholds": workdays.policy(),
         "totals": totals(sites),
         "sites": sites,
@@ -88,6 +98,9 @@ def _entry(d, rule: str) -> dict:
     return entry
 
 
+EXTENSION_RULES = ("letter.extension-unapproved", "letter.extension-too-long")
+
+
 def _counts(decisions) -> dict:
     published = [d for d in decisions if d.state == State.PUBLISHED]
     refused = [d for d in decisions if d.state == State.REFUSED]
@@ -102,7 +115,42 @@ def _counts(decisions) -> dict:
                              if any(f.rule == "disclosure.late" for f in d.findings)],
         "overdue_letters": [_entry(d, "letter.overdue") for d in published
                             if any(f.rule == "letter.overdue" for f in d.findings)],
+        "extension_problems": [_entry(d, rule) for d in published for rule in EXTENSION_RULES
+                               if any(f.rule == rule for f in d.findings)],
     }
+
+
+def interaction(site, decisions, as_of) -> dict:
+    """互动回应差 (single veto): letters unanswered past the same day 3 months after receipt —
+    still unanswered on `as_of`, or answered late within the 12 months before it."""
+    months = workdays.policy()["letter_response_months"]
+    window = freshness.months_before(as_of, 12)
+    found = []
+    for d in decisions:
+        f = d.item.fields
+        received = f.get("received")
+        if d.state == State.WITHDRAWN or f.get("type") != "letter" or received is None or received > as_of:
+            continue
+        limit, replied = response_limit(received), f.get("replied")
+        if replied is None or replied > as_of:
+            if as_of > limit:
+                found.append((d, f"来信 {received} 收到，截至 {as_of} 尚未答复，已超过 {months} 个月（{limit}）"))
+        elif replied > limit and replied > window:
+            found.append((d, f"来信 {received} 收到，{replied} 才答复，超过 {months} 个月（{limit}）"))
+    letters = [{"path": d.item.relpath, "title": _title(d), "source": _source(d),
+                "reply_unit": d.item.fields.get("reply_unit"), "message": message} for d, message in found]
+    applicable = any(c.type == "信件" for c in site.columns.values())
+    return {"applicable": applicable, "limit_months": months, "letters": letters,
+            "verdict": freshness.FAIL if letters else freshness.PASS}
+
+
+def veto(entry: dict) -> dict:
+    """The site's single-veto verdict: 栏目/首页更新 (freshness) and 互动回应差."""
+    reasons = list(entry["freshness"]["reasons"])
+    if entry["interaction"]["letters"]:
+        reasons.append(f"互动回应差：{len(entry['interaction']['letters'])} 件留言超过 "
+                       f"{entry['interaction']['limit_months']} 个月未答复")
+    return {"verdict": freshness.FAIL if reasons else freshness.PASS, "reasons": reasons}
 
 
 def site_figures(site, decisions, as_of: dt.date) -> dict:
@@ -138,37 +186,9 @@ def totals(sites: list[dict]) -> dict:
         "refused": sum(s["refused"] for s in sites),
         "late_disclosures": sum(len(s["late_disclosures"]) for s in sites),
         "overdue_letters": sum(len(s["overdue_letters"]) for s in sites),
-        "failing_sites": [s["id"] for s in sites if s["freshness"]["verdict"] == freshness.FAIL],
-    }
-
-
-def annual_figures(site, decisions, year: int) -> dict:
-    """What the content can supply of 政府网站工作年度报表, for one site and year."""
-    published = [d for d in decisions if d.state == State.PUBLISHED]
-    in_year = [d for d in published if d.item.fields["date"].year == year]
-    family = Counter(COLUMN_TYPE_FAMILY[site.columns[d.item.column].type] for d in in_year)
-    topics = [d for d in published if site.columns[d.item.column].type == "专题"
-              and d.item.fields["date"].year <= year]
-    letters = [d for d in published if d.item.fields.get("type") == "letter"
-               and d.item.fields.get("received") and d.item.fields["received"].year == year]
-    answered = [d for d in letters if d.item.fields.get("replied")]
-    days, unknown = [], []
-    for d in answered:
-        try:
-            days.append(workdays.count(d.item.fields["received"], d.item.fields["replied"]))
-        except workdays.CalendarRangeError as exc:
-            unknown.append(exc.message)
-    return {
-        "year": year,
-        "published": len(in_year),
-        "by_family": {label: family.get(label, 0) for label, _ in FAMILIES.values()},
-        "topics_maintained": len(topics),
-        "topics_new": sum(d.item.fields["date"].year == year for d in topics),
-        "interpretations": sum("解读" in _title(d) for d in in_year),
-        "letters_received": len(letters),
-        "letters_answered": len(answered),
-        "average_reply_workdays": round(sum(days) / len(days), 1) if days else None,
-        "calendar_errors": unknown,
+        "extension_problems": sum(len(s["extension_problems"]) for s in sites),
+        "unanswered_3_months": sum(len(s["interaction"]["letters"]) for s in sites),
+        "failing_sites": [s["id"] for s in sites if s["veto"]["verdict"] == freshness.FAIL],
     }
 
 
@@ -248,15 +268,18 @@ def bar_chart(monthly: dict[str, int], label: str) -> Markup:
 def render_html(data: dict) -> str:
     env = Environment(loader=FileSystemLoader(TEMPLATE.parent), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(bar_chart=bar_chart, RULE_NAMES=RULE_NAMES)
+    env.globals.update(bar_chart=bar_chart, RULE_NAMES=RULE_NAMES, shown=annual.shown, ROWS=annual.ROWS)
     return env.get_template(TEMPLATE.name).render(r=data)
 
 
 def write(data: dict, out_dir: Path) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path, html_path = out_dir / "report.json", out_dir / "index.html"
-    for path, text in ((json_path, json.dumps(data, ensure_ascii=False, indent=1)),
-                       (html_path, render_html(data))):
+    texts = [(json_path, json.dumps(data, ensure_ascii=False, indent=1)), (html_path, render_html(data))]
+    if data.get("year"):
+        texts.append((out_dir / f"annual-{data['year']}.csv", annual.to_csv(data["sites"])))
+        annual.write_xlsx(data["sites"], data["year"], out_dir / f"annual-{data['year']}.xlsx")
+    for path, text in texts:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)

@@ -235,6 +235,12 @@ def _load_with(cls, text: str, line_of: _Lines, aliases: str, quiet: bool) -> Lo
     except _Refused as exc:
         return Loaded(None, {}, exc.message, line_of(exc.mark.line if exc.mark else None),
                       fix="减少嵌套层级，直接写出内容")
+    except yaml.reader.ReaderError as exc:      # the reader refuses a control character before parsing
+        if quiet:
+            return None
+        line = line_of(text[:exc.position].count("\n")) if isinstance(exc.position, int) else None
+        return Loaded(None, {}, f"含有不允许的控制字符 U+{exc.character:04X}（可能是从其他文档复制来的）", line,
+                      fix="删除该字符")
     except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
         if quiet:
             return None

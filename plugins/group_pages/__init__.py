@@ -1,5 +1,5 @@
-"""Pages of the site group: items syndicated to this site (网上采集), and the
-portal's topic pages (栏目共建). The lists come from the gate's decisions of
+"""Pages of the site group: items syndicated to this site (网上采集), the
+portal's topic pages (栏目共建), and which 解读 interpret which policy. The lists come from the gate's decisions of
 the whole group (workflow.syndication, workflow.topics); this plugin only puts
 them in the template context and writes the pages."""
 from html import escape
@@ -7,7 +7,7 @@ from html import escape
 from pelican import signals
 from pelican.paginator import Paginator
 
-from workflow import render, syndication, topics
+from workflow import interpretation, render, syndication, topics
 from workflow.pelican_glue import decision_of, gate_of, write_unlisted
 
 
@@ -26,6 +26,7 @@ def add_context(generator):
         for column, entries in syndicated.items()}
     ctx["topics"] = topics.topics(group, decisions, mode) if site_id == group.portal.id else []
     ctx["topic_by_intro"] = {t.intro: t for t in ctx["topics"] if t.intro}
+    ctx["interpretations"], ctx["interpreted"] = interpretation.relations(group, decisions, mode)
 
 
 class FeedEntry:

@@ -12,11 +12,13 @@ import re
 import sys
 
 from .. import dates
+from ..workdays import policy
 from ..item_schema import COMMON, DEFAULT_TYPE, TYPE_FIELDS, TYPES
 from ..schema import PLACEHOLDER
 from ..sites import load_group
 
 SLUG_MAX = 60
+DISCLOSED = {"policy", "notice", "news"}     # 第十八条: the types whose disclosure deadline is checked
 
 
 def register(sub):
@@ -52,6 +54,10 @@ def scaffold(title: str, item_type: str, author: str | None) -> str:
         if spec.choices:
             hint += f"（可选：{'、'.join(spec.choices)}）"
         lines.append(f"{name}: {value}  # {hint}")
+    if item_type in DISCLOSED:
+        since = "不填则按成文日期 written 计算" if item_type == "policy" else "不填则不检查"
+        lines.append(f"# formed: {dates.today().isoformat()}  # 信息形成或变更日期（第十八条：自该日起 "
+                     f"{policy()['disclosure_workdays']} 个工作日内公开；{since}）；填写时删去行首的 #")
     lines += ["---", "（在此填写正文）", ""]
     return "\n".join(lines)
 

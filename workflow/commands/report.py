@@ -29,11 +29,10 @@ def run(args) -> int:
         if year > as_of.year:
             print(f"govsite report: --year {year} 晚于统计截至日期 {as_of}", file=sys.stderr)
             return 2
-    if not workdays.known(as_of):
-        exc = workdays.CalendarRangeError(as_of.year)
-        print(f"注意：统计截至日期的{exc.message}；需要按工作日判断的信件期限会报告为 calendar.out-of-range。"
-              f"{exc.fix}", file=sys.stderr)
     group = load_group(args.root)
+    if not workdays.Calendar.load(group.root).official(as_of.year):
+        print(f"注意：{as_of.year} 年的放假安排尚未录入节假日文件，涉及该年的工作日期限按法定节假日推算"
+              "（暂定，只作警告）；国务院办公厅通知发布后请录入 policy/holidays.yaml。", file=sys.stderr)
     out = (args.output or group.root / "output" / "webreport").resolve()
     sites_out = group.root / "output"
     if any(out == (sites_out / sid).resolve() or (sites_out / sid).resolve() in out.parents

@@ -16,7 +16,7 @@ import traceback
 from functools import cached_property
 from pathlib import Path
 
-from .. import approval, dates, items
+from .. import approval, dates, items, workdays
 from ..attachments import covered as covered_files, stat_key
 from ..findings import ERROR, ConfigError, Finding
 from ..history import History
@@ -43,6 +43,7 @@ class Checker:
         self.now = now or dates.now()
         self.base: str | None = None     # `check --base REF`: the branch a pull request goes into
         self._memo: dict = {}
+        self.calendar = workdays.Calendar.load(group.root)   # a malformed holiday file: ConfigError now, before any fork
 
     @cached_property
     def signers(self) -> list:

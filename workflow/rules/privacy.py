@@ -3,7 +3,14 @@
 Scans the title, every text field, the body and the attachments (file names,
 and the text of .txt/.md/.csv files) for resident ID numbers (GB 11643 check
 digit and a real birth date), mobile numbers, bank card numbers (Luhn) and
-classification marks. URLs are blanked first: a number inside a link is an
+classification marks, as a line of their own, inline (机密★) or as a sentence
+about the document itself (本文件为内部资料，不得外传。).
+
+A 统一社会信用代码 (GB 32100: its check character, a region code in places
+3-8) is never a bank card; it is not an ID number either when labelled as a
+credit code in its sentence or table (信用代码, 纳税人识别号 …). An unlabelled
+18-digit string that is both a valid ID and a valid credit code is reported as
+an ID: personal data wins a tie. URLs are blanked first: a number inside a link is an
 address, not a datum. Strings a reviewer listed in `privacy_allow:` (signed
 with the front matter) are accepted.
 """
@@ -29,7 +36,7 @@ ID18_RE = re.compile(_EDGE[0] + r"\d{17}[\dXx]" + _EDGE[1])
 ID15_RE = re.compile(_EDGE[0] + r"\d{15}" + _EDGE[1])
 MOBILE_RE = re.compile(_EDGE[0] + r"(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}" + _EDGE[1])
 CARD_RE = re.compile(_EDGE[0] + r"(?:\d{16,19}|\d{4}(?:[- ]\d{4}){3}(?:[- ]?\d{1,3})?)" + _EDGE[1])
-CREDIT_CODE_LABEL = re.compile(r"信用代码|社会信用|组织机构代码")
+CREDIT_CODE_LABEL = re.compile(r"信用代码|社会信用|组织机构代码|纳税人识别号|税号|登记证号")
 
 # Province-level codes of GB/T 2260 (the first two digits of an ID number).
 PROVINCES = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
@@ -39,10 +46,18 @@ ID_CHECK = "10X98765432"
 # Bank cards: UnionPay 62, Visa 4, Mastercard 5, JCB/Amex 3, old domestic 9.
 CARD_PREFIXES = ("3", "4", "5", "62", "9")
 
-_MARKS = r"(?:绝密|机密|秘密|内部资料|内部文件|内部使用|内部刊物|内部参考|内部传阅|不得公开|不予公开|不宜公开|此件不公开" \
-         r"|注意保密|严禁外传|请勿外传|不得外传|涉密)"
+_MARKS = r"(?:绝密|机密|秘密|内部资料|内部文件|内部材料|内部使用|内部刊物|内部参考|内部传阅|仅供内部(?:使用|参考|传阅)" \
+         r"|不得公开|不予公开|不宜公开|此件不公开|注意保密|严禁外传|请勿外传|不得外传|涉密)"
 MARK_LINE_RE = re.compile(r"^[\s#>*（(【\[]*(?:此件|本件|本文件|本文)?\s*" + _MARKS
-                          + r"(?:\s*[★☆]\s*\S{0,8})?(?:[\s、，,]*" + _MARKS + r")*\s*[）)】\]]?\s*$")
+                          + r"(?:\s*[★☆]\s*\S{0,8})?(?:[\s、，,；;。]*" + _MARKS + r")*\s*[。．.！!]?\s*[）)】\]]?\s*$")
+# A sentence about the document itself: 本文件为内部资料…, 此件请勿外传. Not after an opening
+# quote: law text quoting a mark (对标注“此件不公开”的文件……) stays publishable.
+_DOC = r"(?<![“\"「『‘'])(?:此件|本件|本文件|本文|本材料|本资料|本报告|本表)\s*"
+SENTENCE_MARK_RE = re.compile(
+    _DOC + r"(?:为|系|属于?|是)\s*(?:内部(?:资料|文件|材料|刊物|参考|使用)|涉密(?:文件|材料|资料)?"
+    r"|(?:绝密|机密|秘密)级?(?:文件|材料|资料|件)?)(?![管工制])"
+    r"|" + _DOC + r"(?:仅供内部(?:使用|参考|传阅)|(?:请)?注意保密|不得(?:外传|对外公开|公开|转发|外泄)"
+    r"|请勿(?:外传|公开|转发)|严禁(?:外传|公开|转发))")
 MARK_INLINE_RE = re.compile(r"(?:绝密|机密|秘密)\s*[★☆]|密\s*级\s*[：:]\s*(?:绝密|机密|秘密|内部)"
                             r"|[（(【\[]\s*(?:此件|本件)?\s*(?:内部资料|内部文件|注意保密|不得公开|不予公开|不公开|严禁外传|请勿外传)\s*[）)】\]]")
 
@@ -163,12 +178,21 @@ _CREDIT_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 2
 
 
 def is_credit_code(code: str) -> bool:
-    """A 统一社会信用代码 (GB 32100) whose check character is right."""
+    """A 统一社会信用代码 (GB 32100): places 3-8 a region code (GB/T 2260; 10 for
+    central registrations) and the right check character."""
     code = code.upper()
     if len(code) != 18 or any(c not in _CREDIT_CHARS for c in code):
         return False
+    if not code[2:8].isdigit() or int(code[2:4]) not in PROVINCES | {10}:
+        return False
     total = sum(_CREDIT_CHARS.index(c) * w for c, w in zip(code, _CREDIT_WEIGHTS))
     return _CREDIT_CHARS[(31 - total % 31) % 31] == code[17]
+
+
+def labelled(text: str, start: int) -> bool:
+    """Is a credit-code label in the paragraph or table (the block up to a blank line) before `start`?"""
+    block = text.rfind("\n\n", 0, start)
+    return CREDIT_CODE_LABEL.search(text, block + 1 if block >= 0 else 0, start) is not None
 
 
 def luhn(digits: str) -> bool:
@@ -204,8 +228,7 @@ def scan_numbers(seg: Segment, allow: set[str], today: dt.date):
     for m in list(ID18_RE.finditer(text)) + list(ID15_RE.finditer(text)):
         if not is_resident_id(m.group(), today) or not ok(m):
             continue
-        label = text[max(0, m.start() - 20):m.start()]
-        if is_credit_code(m.group()) and CREDIT_CODE_LABEL.search(label):
+        if is_credit_code(m.group()) and labelled(text, m.start()):
             continue
         taken.append(m.span())
         yield _finding("privacy.id-number", seg, m.start(), m.group(),
@@ -213,7 +236,7 @@ def scan_numbers(seg: Segment, allow: set[str], today: dt.date):
                        "删除身份证号码，或只保留前后几位并以 * 遮盖" + _ALLOW_FIX)
     for m in CARD_RE.finditer(text):
         digits = re.sub(r"\D", "", m.group())
-        if any(s <= m.start() < e for s, e in taken) or not 16 <= len(digits) <= 19:
+        if any(s <= m.start() < e for s, e in taken) or not 16 <= len(digits) <= 19 or is_credit_code(digits):
             continue
         if digits.startswith(CARD_PREFIXES) and luhn(digits) and ok(m):
             taken.append(m.span())
@@ -234,7 +257,7 @@ def scan_marks(seg: Segment):
     where = "附件" if seg.field == "attachments" else f"字段 {seg.field}" if seg.field else "正文"
     offset = 0
     for line in text.split("\n"):
-        m = MARK_LINE_RE.match(line) or MARK_INLINE_RE.search(line)
+        m = MARK_LINE_RE.match(line) or MARK_INLINE_RE.search(line) or SENTENCE_MARK_RE.search(line)
         if m:
             found = m.group().strip()
             yield Finding("secret.marking", ERROR, seg.path, seg.line_at(offset + m.start(), found),
@@ -246,7 +269,7 @@ def scan_marks(seg: Segment):
 # Every pattern above needs one of these: 11 digits in a row, digits around a
 # separator, or a word of a marking (not 公开 or 密 alone: 政务公开, 密切 are
 # everywhere). Text without any is skipped unscanned.
-MAYBE_RE = re.compile(r"\d{11}|\d[- ]\d{4}|绝密|机密|秘密|保密|涉密|密\s*级|内部(?:资料|文件|使用|刊物|参考|传阅)"
+MAYBE_RE = re.compile(r"\d{11}|\d[- ]\d{4}|绝密|机密|秘密|保密|涉密|密\s*级|内部(?:资料|文件|材料|使用|刊物|参考|传阅)"
                       r"|不得公开|不予公开|不宜公开|不公开|外传")
 
 
