@@ -115,9 +115,30 @@ def test_hostile_html_refuses_the_item_with_the_snippet_named(group, snippet, wo
 def test_html_in_code_and_markdown_tables_and_footnotes_are_not_hostile(group):
     body = ("用 `<script>` 标签是不允许的。\n\n```html\n<script>alert(1)</script>\n```\n\n"
             "| 项目 | 数量 |\n|:--|--:|\n| 甲 | 1 |\n\n脚注[^1]\n\n[^1]: 说明\n\n## 小标题\n\n"
-            '<table><tr><td colspan="2">合并</td></tr></table>\n\n<p style="text-align: center">居中</p>\n')
+            '<table><tr><td colspan="2">合并</td></tr></table>\n\n<p class="align-center">居中</p>\n')
     found, _ = findings(group, body)
     assert not [f for f in found if f["rule"].startswith(("html.", "link."))], found
+
+
+@pytest.mark.parametrize("snippet", ['<p style="text-align: center">居中</p>', '<td style="text-align:right">1</td>',
+                                     '<div style="text-align: left">左</div>'])
+def test_a_style_attribute_is_refused_because_the_csp_would_ignore_it(group, snippet):
+    """Production pages send `style-src 'self'`: a style attribute would silently not apply."""
+    found, path = findings(group, snippet + "\n", "html.unsafe")
+    assert found and "内容安全策略" in found[0]["message"] and "align-center" in found[0]["message"]
+    assert found[0]["line"] == body_line(path, snippet[:10])
+
+
+def test_markdown_table_alignment_reaches_the_page_as_a_class_the_theme_styles(group):
+    path = group.item(body="| 项目 | 数量 |\n|:-:|--:|\n| 甲 | 1 |\n")
+    assert group.approve(path, "zhong.shen")[0] == 0
+    code, out, err = group.build("--strict")
+    assert code == 0, out + err
+    html = (group.output / "portal/yaowen/ceshi-xinxi.html").read_text(encoding="utf-8")
+    assert '<th class="align-center">项目</th>' in html and '<td class="align-right">1</td>' in html
+    css = (group.root / "themes/govsite/static/css/site.css").read_text(encoding="utf-8")
+    for side in ("left", "center", "right"):
+        assert f".item-body .align-{side} {{ text-align: {side}; }}" in css
 
 
 def test_iframe_to_an_allowlisted_host_is_accepted(group):
