@@ -16,7 +16,7 @@ DEFAULT_DATE_FORMAT = "%Y-%m-%d"
 THEME = "themes/govsite"
 THEME_STATIC_DIR = "theme"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["govsite_reader", "publish_gate", "site_columns", "group_pages", "attachments", "withdrawal", "pelican.plugins.sitemap"]
+PLUGINS = ["govsite_reader", "publish_gate", "site_columns", "item_links", "group_pages", "attachments", "withdrawal", "pelican.plugins.sitemap"]
 
 # Items live in content/<site>/<column>/; the column is the Pelican category.
 USE_FOLDER_AS_CATEGORY = True

@@ -97,6 +97,9 @@ class Repo:
             meta.update({"index_no": "000/2026-001", "issuer": "测试市人民政府", "written": "2026-11-18",
                          "subject": "综合政务", "validity": "有效"})
         meta.update(fields)
+        if "received" in fields:                  # a letter: its platform number and type
+            meta.setdefault("number", f"CS-{slug}")
+            meta.setdefault("kind", "咨询")
         if column == "zcwj" and "written" not in fields:     # a document is written before it is published
             meta["written"] = min(meta["written"], str(meta["date"])[:10])
         meta = {k: v for k, v in meta.items() if v is not None}

@@ -11,8 +11,8 @@ SERVICE = {
     "time_limit": "5个工作日", "fee": "不收费", "location": "区政务服务中心", "phone": "0000-5550001",
     "supervise_phone": "0000-5550002",
 }
-LETTER = {"type": "letter", "received": "2026-11-10", "question": "小区路灯不亮，请求维修。",
-          "reply_unit": "某某区城市管理局", "replied": "2026-11-14"}
+LETTER = {"type": "letter", "number": "CS20261110-0007", "kind": "求助", "received": "2026-11-10",
+          "question": "小区路灯不亮，请求维修。", "reply_unit": "某某区城市管理局", "replied": "2026-11-14"}
 INTERVIEW = {"type": "interview", "guests": ["区人社局局长 张三"], "host": "主持人 李四",
              "held_at": "2026-11-18 15:00",
              "transcript": [{"q": "今年冬季招聘会有哪些安排？", "a": "共安排三场专场招聘会。", "speaker": "张三"}]}
@@ -78,7 +78,7 @@ def test_interview_shows_guests_host_time_and_transcript_as_questions_and_answer
 @pytest.mark.parametrize("fields, required", [
     ({"type": "policy"}, {"index_no", "issuer", "written", "subject", "validity"}),
     ({"type": "service"}, set(SERVICE) - {"type"}),
-    ({"type": "letter"}, {"received", "question", "reply_unit"}),
+    ({"type": "letter"}, {"number", "kind", "received", "question", "reply_unit"}),
     ({"type": "interview"}, {"guests", "host", "held_at", "transcript"}),
 ])
 def test_missing_required_fields_of_the_type_refuse_the_item_naming_them(group, fields, required):

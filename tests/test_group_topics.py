@@ -30,8 +30,44 @@ def test_topic_page_lists_tagged_items_of_every_site_with_their_sources(group):
     assert "未审核的专题信息" not in topic
     assert "集中发布优化营商环境的政策和动态。" in topic
     assert 'href="/portal/zhuanti/yingshang-zhuanti.html">专题介绍' in topic
-    # The topic column of the portal leads to the topic page.
-    assert f'href="/portal/topic/{TOPIC}.html">优化营商环境</a>（2 条）' in page(group, "portal/zhuanti/index.html")
+    # The topic column of the portal leads to the topic page, once: its intro item is not listed again.
+    column = main_of(page(group, "portal/zhuanti/index.html"))
+    assert column.count(f'href="/portal/topic/{TOPIC}.html"') == 1
+    assert "站群各网站 2 条信息" in column
+    assert "yingshang-zhuanti.html" not in column
+
+
+def test_topic_sections_are_sub_columns_with_their_own_pages(group):
+    """Items of a topic are grouped by content type into sub-columns (工作动态, 通知公告 …),
+    each a block on the topic page and a page of its own."""
+    receiving_portal(group, topics={TOPIC: {"name": "优化营商环境"}})
+    published(group, group.item("portal", "yaowen", "tuijinhui", title="全市营商环境推进会召开", tags=[TOPIC]))
+    published(group, group.item("portal", "tzgg", "zhengqiu", title="征求营商环境措施意见的公告", tags=[TOPIC]))
+    published(group, group.item("district", "yaowen", "zhengqi", title="区政企面对面座谈会", tags=[TOPIC]))
+    code, out, err = group.build()
+    assert code == 0, out + err
+    topic = main_of(page(group, f"portal/topic/{TOPIC}.html"))
+    assert '<h2 id="h-sec-dongtai"><a href="/portal/topic/yingshang-huanjing/dongtai.html">工作动态</a></h2>' in topic
+    assert '<h2 id="h-sec-tongzhi"><a href="/portal/topic/yingshang-huanjing/tongzhi.html">通知公告</a></h2>' in topic
+    assert "政策文件" not in topic                      # an empty sub-column is not shown
+    news = main_of(page(group, f"portal/topic/{TOPIC}/dongtai.html"))
+    assert "<h1>优化营商环境：工作动态</h1>" in news
+    assert "全市营商环境推进会召开" in news and "区政企面对面座谈会" in news and "征求营商环境措施意见" not in news
+    notices = main_of(page(group, f"portal/topic/{TOPIC}/tongzhi.html"))
+    assert "征求营商环境措施意见的公告" in notices and "全市营商环境推进会召开" not in notices
+
+
+def test_a_topic_may_declare_its_own_sub_columns(group):
+    receiving_portal(group, topics={TOPIC: {"name": "优化营商环境",
+                                            "sections": {"gongzuo": {"name": "工作推进", "types": ["news"]}}}})
+    published(group, group.item("portal", "yaowen", "tuijinhui", title="全市营商环境推进会召开", tags=[TOPIC]))
+    published(group, group.item("portal", "tzgg", "zhengqiu", title="征求营商环境措施意见的公告", tags=[TOPIC]))
+    code, out, err = group.build()
+    assert code == 0, out + err
+    topic = main_of(page(group, f"portal/topic/{TOPIC}.html"))
+    assert ">工作推进</a></h2>" in topic and ">其他信息</a></h2>" in topic     # what no section takes
+    assert "全市营商环境推进会召开" in main_of(page(group, f"portal/topic/{TOPIC}/gongzuo.html"))
+    assert "征求营商环境措施意见的公告" in main_of(page(group, f"portal/topic/{TOPIC}/qita.html"))
 
 
 def test_tag_of_a_topic_that_does_not_exist_is_refused(group):

@@ -116,11 +116,13 @@ def test_real_nginx_serves_two_sites_by_host_header(running):
     assert status == 404 and "测试市某某区人民政府" in body
 
 
-def test_real_nginx_answers_410_for_gone_items_with_the_security_headers(running):
+def test_real_nginx_answers_410_for_gone_items_with_the_security_headers(running, group):
     status, headers, body = get(running, DISTRICT, "/yaowen/yi-shanchu.html")
     assert status == 410
     assert "抱歉，您访问的信息已删除" in body and "测试市某某区人民政府" in body
-    for name, value in nginx.HEADERS.items():
+    from workflow.sites import load_group
+
+    for name, value in nginx.headers(load_group(group.root)).items():
         assert headers[name.lower()] == value
     status, headers, body = get(running, DISTRICT, "/yaowen/yi-shanchu/fujian.pdf")
     assert status == 410
@@ -131,6 +133,22 @@ def test_real_nginx_answers_410_for_gone_items_with_the_security_headers(running
     assert "script-src 'self'" in headers["content-security-policy"]
     assert "unsafe-inline" not in headers["content-security-policy"]
     status, headers, body = get(running, PORTAL, "/.staging/")
+    assert status == 404
+
+
+def test_search_indexes_answer_other_domains_and_keep_the_security_headers(running, group):
+    """The portal's group search (www…) reads the district's index (district…) across domains:
+    /pagefind/ answers with CORS; the location still sends every security header."""
+    from workflow.sites import load_group
+
+    status, headers, body = get(running, DISTRICT, "/pagefind/pagefind-entry.json")
+    assert status == 200 and headers["access-control-allow-origin"] == "*"
+    for name, value in nginx.headers(load_group(group.root)).items():
+        assert headers[name.lower()] == value, name
+    assert f"https://{DISTRICT}" in headers["content-security-policy"].split("connect-src")[1].split(";")[0]
+    status, headers, body = get(running, DISTRICT, "/yaowen/qu-xinxi.html")
+    assert status == 200 and "access-control-allow-origin" not in headers      # pages stay same-origin
+    status, headers, body = get(running, DISTRICT, "/pagefind/meiyou.json")
     assert status == 404
 
 

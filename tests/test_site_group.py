@@ -51,7 +51,7 @@ def test_every_page_carries_the_footer_fields_and_the_site_meta_tags(demo_output
         assert meta(doc, "SiteDomain") == site.domain, page
         assert meta(doc, "SiteIDCode") == site.site_code, page
         footer = doc.find("footer")
-        text = footer.get_text(" ", strip=True)
+        text = footer.get_text("", strip=True)
         for label, value in [("主办单位", site.sponsor), ("承办单位", site.organizer), ("网站标识码", site.site_code),
                              ("ICP备案号", site.icp), ("公安机关备案号", site.police_record),
                              ("联系方式", site.contact["phone"])]:
@@ -97,17 +97,24 @@ def test_portal_home_and_directory_list_every_site_of_the_group(demo_output):
     for page in ("index.html", "sites.html"):
         doc = soup(demo_output / GROUP.portal.id / page)
         directory = doc.find(class_="directory")
-        links = {a["href"]: a.get_text(strip=True) for a in directory.find_all("a")}
+        links = {a["href"]: a for a in directory.find_all("a")}
         for site in SITES:
-            assert links.get(f"/{site.id}/") == site.name, (page, site.id)
+            link = links[f"/{site.id}/"]
+            name = link.find(class_="dir-name").find(string=True, recursive=False)
+            assert name == site.name and link.find(class_="dir-domain").get_text() == site.domain, (page, site.id)
 
 
 def test_home_pages_show_the_latest_items_of_every_column(demo_output):
     for site in SITES:
         doc = soup(demo_output / site.id / "index.html")
         for column in site.columns.values():
-            block = doc.find(id=f"h-{column.id}").find_parent("section")
-            assert block.find("a", href=re.compile(rf"/{column.id}/[a-z0-9-]+\.html$")), (site.id, column.id)
+            # The block headed by a link to the column (a column of 解读 only is the 政策解读 block).
+            heading = doc.find("h2", id=re.compile("^h-")).find_parent("main").find(
+                lambda el: el.name == "h2" and el.find("a", href=f"/{site.id}/{column.id}/"))
+            block = heading.find_parent("section")
+            # A 专题 column shows its topics (their banners), the others their latest items.
+            target = r"/topic/[a-z0-9-]+\.html$" if column.type == "专题" else rf"/{column.id}/[a-z0-9-]+\.html$"
+            assert block.find("a", href=re.compile(target)), (site.id, column.id)
 
 
 @pytest.mark.parametrize("path, doc_number, source, phrase", [

@@ -54,32 +54,39 @@ def size_label(size: int) -> str:
 _BAD_NAME = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 
 
-def problems(name: str, item_dir: Path, lim: Limits) -> list[tuple[str, str, str]]:
-    """(rule, message, fix) for one attachment file name; empty when it may be published."""
+# How messages name a file of each kind, the list it is written in, and its policy file.
+KINDS = {"attachment": ("附件", "attachments", OVERRIDE), "image": ("图片", "images", "policy/images.yaml")}
+
+
+def problems(name: str, item_dir: Path, lim: Limits, kind: str = "attachment") -> list[tuple[str, str, str]]:
+    """(rule, message, fix) for one listed file name (an attachment, or an image with the
+    image policy's limits); empty when it may be published."""
+    label, field, policy_file = KINDS[kind]
     text = str(name)
     if _BAD_NAME.search(text) or not text.strip():
-        return [("attachment.name", f"附件文件名“{text.encode('unicode_escape').decode()[:80]}”含有控制字符或为空",
-                 "把附件改为普通文件名（字母、数字、中文、- 和 _），并同步修改 attachments 中的 file")]
+        return [(f"{kind}.name", f"{label}文件名“{text.encode('unicode_escape').decode()[:80]}”含有控制字符或为空",
+                 f"把{label}改为普通文件名（字母、数字、中文、- 和 _），并同步修改 {field} 中的 file")]
     pure = PurePosixPath(text)
     if "\\" in text or pure.is_absolute() or ".." in pure.parts or text.startswith("~"):
-        return [("attachment.outside", f"附件路径“{text}”超出了信息所在目录",
-                 "把附件放在信息文件旁边，只写文件名，例如 `file: shenqingbiao.pdf`，不要用 ../ 或绝对路径")]
+        return [(f"{kind}.outside", f"{label}路径“{text}”超出了信息所在目录",
+                 f"把{label}放在信息文件旁边，只写文件名，例如 `file: {'shenqingbiao.pdf' if kind == 'attachment' else 'xianchang.jpg'}`，"
+                 "不要用 ../ 或绝对路径")]
     path = item_dir / pure
     ext = pure.suffix.lower().lstrip(".")
     if ext not in lim.extensions:
-        return [("attachment.type", f"附件“{text}”的类型（.{ext or '无扩展名'}）不允许发布",
+        return [(f"{kind}.type", f"{label}“{text}”的类型（.{ext or '无扩展名'}）不允许发布",
                  f"允许的类型：{', '.join(lim.extensions)}；请转换格式后再上传")]
     if path.is_symlink() or not _inside(path, item_dir):
-        return [("attachment.outside", f"附件“{text}”是指向信息目录之外的链接或路径",
+        return [(f"{kind}.outside", f"{label}“{text}”是指向信息目录之外的链接或路径",
                  "把文件本身复制到信息文件旁边，不要使用符号链接")]
     if not path.is_file():
-        return [("attachment.missing", f"找不到附件文件“{text}”",
+        return [(f"{kind}.missing", f"找不到{label}文件“{text}”",
                  f"把文件放到 {item_dir.name}/ 目录下信息文件旁边，或检查文件名拼写（区分大小写）")]
     size = path.stat().st_size
     if size > lim.max_bytes:
-        return [("attachment.too-large",
-                 f"附件“{text}”大小为 {size_label(size)}，超过上限 {size_label(lim.max_bytes)}",
-                 "压缩或拆分文件；确需发布大文件的，请网站主管部门调整 policy/attachments.yaml")]
+        return [(f"{kind}.too-large",
+                 f"{label}“{text}”大小为 {size_label(size)}，超过上限 {size_label(lim.max_bytes)}",
+                 f"压缩或拆分文件；确需发布大文件的，请网站主管部门调整 {policy_file}")]
     return []
 
 
@@ -100,18 +107,33 @@ def _under(p: Path, folder: Path) -> bool:
         return False
 
 
+def entries(item) -> list[tuple[str, str]]:
+    """(file name, kind) of every file an item lists beside it: its attachments, then its
+    images. The one list of what an item publishes: approvals cover it, the build copies it."""
+    out = [(a["file"], "attachment") for a in item.fields.get("attachments", []) if isinstance(a.get("file"), str)]
+    out += [(i["file"], "image") for i in item.fields.get("images", []) if isinstance(i.get("file"), str)]
+    return out
+
+
 def listed(item) -> list[str]:
-    """Every file an item lists for publication beside it (attachments; images, when an item has them)."""
-    return [a["file"] for a in item.fields.get("attachments", []) if isinstance(a.get("file"), str)]
+    """Every file an item lists for publication beside it (attachments and images)."""
+    return [name for name, _ in entries(item)]
+
+
+def limits_for(kind: str, root: Path):
+    if kind == "image":
+        from . import images          # Pillow only where an item has images
+
+        return images.policy(root)
+    return limits(root)
 
 
 def covered(item, root: Path) -> list[tuple[str, int, str]]:
     """(name, size, sha256) of every listed file that may be published: what an approval signs.
     Files with a problem (missing, outside, a symlink, too large) are left out: their rule refuses the item."""
-    lim = limits(root)
     out = []
-    for name in listed(item):
-        if problems(name, item.path.parent, lim):
+    for name, kind in entries(item):
+        if problems(name, item.path.parent, limits_for(kind, root), kind):
             continue
         digest, size = sha256_of(item.path.parent / name)
         if digest is not None:
@@ -166,12 +188,18 @@ class ChangedError(Exception):
     """A listed file differs from the one the gate decided on (changed during the build)."""
 
 
-def publish(item, output: Path, expected: dict[str, str]) -> list[Path]:
+def publish(item, output: Path, expected: dict[str, str], root: Path | None = None,
+            image_cache: Path | None = None) -> list[Path]:
     """Copy the attachments of a published item to <output>/<column>/<slug>/, each
-    checked against the SHA-256 its approval covers (`expected`: name -> sha256)."""
+    checked against the SHA-256 its approval covers (`expected`: name -> sha256).
+    An image is never copied as uploaded: its bytes, read once and checked the same
+    way, become the WebP and JPEG versions the page shows (workflow/images.py)."""
     target = Path(output) / item.column / item.slug
     written = []
-    for name in listed(item):
+    for name, kind in entries(item):
+        if kind == "image":
+            written += _publish_image(item, name, target, expected, root, image_cache)
+            continue
         dest = target / name
         dest.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -184,3 +212,24 @@ def publish(item, output: Path, expected: dict[str, str]) -> list[Path]:
             raise ChangedError(f"{item.relpath} 的附件 {name} 在构建过程中被改动（与审核时的文件不一致）")
         written.append(dest)
     return written
+
+
+def _publish_image(item, name: str, target: Path, expected: dict[str, str], root, cache) -> list[Path]:
+    from . import images
+
+    data = read_regular(item.path.parent / name)
+    if data is None or hashlib.sha256(data).hexdigest() != expected.get(name):
+        raise ChangedError(f"{item.relpath} 的图片 {name} 在构建过程中被改动（与审核时的文件不一致）")
+    return images.publish(data, name, target, images.policy(root or item.path.parents[3]), cache)
+
+
+def read_regular(path: Path) -> bytes | None:
+    """The bytes of a regular file, read without following a symlink; None otherwise."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            return None
+        return f.read()

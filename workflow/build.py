@@ -97,7 +97,7 @@ def _build(group: Group, only, output: Path, mode: str, as_of, echo, jobs: int, 
     cache.save_decisions(decisions_key, decisions, gate.store)
     report_refused(decisions, echo)
     selected = [group.sites[s] for s in (only or group.sites)]
-    prints = buildcache.fingerprints(selected, group, decisions, env)
+    prints = buildcache.fingerprints(selected, group, decisions, env, as_of.date())
     last = cache.sites() if incremental else {}
     stale = [s for s in selected if last.get(s.id, {}).get("fingerprint") != prints[s.id]
              or not (output / s.id).is_dir()]
@@ -254,6 +254,7 @@ def build_site(site, group: Group, out: Path, mode: str, as_of, decisions,
         jinja_cache.mkdir(parents=True, exist_ok=True)
         settings["JINJA_ENVIRONMENT"] = {**settings["JINJA_ENVIRONMENT"],
                                          "bytecode_cache": FileSystemBytecodeCache(str(jinja_cache))}
+        settings["GOVSITE_IMAGE_CACHE"] = str(jinja_cache.parent / "images")   # versions by source hash
     errors = _ErrorLog()
     log = logging.getLogger("pelican")
     log.addHandler(errors)

@@ -60,7 +60,7 @@ def tree(folder: Path, skip=("__pycache__",), skip_suffix: str | None = None) ->
 # Every library whose behaviour can change a finding or a page.
 LIBRARIES = ("pelican", "jinja2", "markupsafe", "cmarkgfm", "markdown", "pyyaml", "nh3", "lxml", "idna", "sshsig",
              "cryptography", "chinese-calendar", "pypinyin", "pelican-sitemap", "pagefind", "pagefind-bin-extended",
-             "beautifulsoup4", "feedgenerator", "python-dateutil", "holidays", "openpyxl")
+             "beautifulsoup4", "feedgenerator", "python-dateutil", "holidays", "openpyxl", "pillow")
 
 
 def library_versions() -> list[str]:
@@ -99,10 +99,13 @@ def decision_digest(d) -> tuple:
             tuple(tuple(sorted(f.to_dict().items())) for f in d.findings))
 
 
-def fingerprints(sites, group, decisions, env: str) -> dict[str, str]:
+def fingerprints(sites, group, decisions, env: str, today=None) -> dict[str, str]:
     """Per site: its content and attachments, the decisions of its own items and
     of the items other sites lend it (syndication, the portal's topics), the
-    environment, and the group's set of published pages (for link findings)."""
+    environment, the group's set of published pages (for link findings), and
+    what the calendar alone changes on its pages (a survey opening or closing)."""
+    from . import supersession
+    from .interaction import phases
     from .interpretation import lending
     from .syndication import routes
 
@@ -118,11 +121,12 @@ def fingerprints(sites, group, decisions, env: str) -> dict[str, str]:
             receivers.add(group.portal.id)
         for sid in receivers - {d.item.site_id}:
             lent.setdefault(sid, []).append(decision_digest(d))
-    for sid, d in lending(decisions):       # 政策解读 across sites: each page links to the other
+    for sid, d in lending(decisions) + supersession.lending(decisions):   # pages across sites linking each other
         lent.setdefault(sid, []).append(decision_digest(d))
     # Items are in by their decisions (which carry their content hash): the tree adds the rest.
+    calendar = phases(decisions, today) if today else []
     return {s.id: _digest([env, urls, s.id, *tree(s.dir, skip_suffix=".md"), *own.get(s.id, []),
-                           "lent", *lent.get(s.id, [])])
+                           "lent", *lent.get(s.id, []), "calendar", *calendar])
             for s in sites}
 
 

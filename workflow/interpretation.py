@@ -23,9 +23,9 @@ DEFAULT_FORM = "文字"
 _PART = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
-def target(item) -> tuple[str, str, str] | None:
-    """(site, column, slug) the item interprets, or None (absent or malformed)."""
-    value = item.fields.get("interprets")
+def target(item, field: str = "interprets") -> tuple[str, str, str] | None:
+    """(site, column, slug) the item's `field` names (what it interprets), or None (absent or malformed)."""
+    value = item.fields.get(field)
     if not isinstance(value, str):
         return None
     parts = value.strip().strip("/").removesuffix(".md").split("/")

@@ -27,6 +27,15 @@ _ATTACHMENT = Field("附件", kind="mapping", fields={
     "title": Field("附件标题", required=True, example="申请表"),
 })
 
+_IMAGE = Field("图片", kind="mapping", fields={
+    "file": Field("图片文件名（放在信息文件旁边）", required=True, example="huiyi-xianchang.jpg"),
+    "alt": Field("替代文字（说明图片内容，供读屏软件朗读；必填）", example="市政府常务会议现场"),
+    "caption": Field("图片说明（显示在图片下方）", example="11月20日，市政府召开常务会议。"),
+})
+
+# 信件类型 of a letter (留言类型), as 12345 platforms classify them.
+LETTER_KINDS = ("咨询", "建议", "投诉", "求助", "表扬", "其他")
+
 COMMON = {
     "title": Field("标题", required=True, example="关于……的通知"),
     "date": Field("发布时间", kind="datetime", required=True, example="2026-11-20 09:30"),
@@ -49,6 +58,9 @@ COMMON = {
     "syndicate": Field("报送网站", kind="list", item=Field("网站标识", kind="id"), example="[portal]"),
     "attachments": Field("附件", kind="list", item=_ATTACHMENT,
                          example="[{file: shenqingbiao.pdf, title: 申请表}]"),
+    "images": Field("图片（第一张用于首页图片新闻和专题横幅）", kind="list", item=_IMAGE,
+                    example="[{file: huiyi-xianchang.jpg, alt: 市政府常务会议现场}]"),
+    "headline": Field("首页头条", kind="bool", example="true"),
     "privacy_allow": Field("审核确认可公开的号码或文字", kind="list", item=Field("文字"),
                            example="['0771-5550123']"),
     "approvals": Field("审核签名", kind="any"),
@@ -65,6 +77,8 @@ TYPE_FIELDS = {
         "validity": Field("有效性", kind="choice", required=True, choices=("有效", "失效", "废止"),
                           example="有效"),
         "superseded_note": Field("失效或废止说明", example="本文件已废止，由……替代。"),
+        "superseded_by": Field("替代本文件的政策文件（栏目/文件名，或 网站/栏目/文件名）",
+                               example="zcwj/nanfubanfa-2026-18-gaoxiao-banchen"),
         "republished": Field("转载", kind="bool", example="true"),
     },
     "service": {
@@ -80,6 +94,8 @@ TYPE_FIELDS = {
         "supervise_phone": Field("监督电话", required=True, example="0771-5550124"),
     },
     "letter": {
+        "number": Field("信件编号（受理平台编号）", required=True, example="NN20261110-0012"),
+        "kind": Field("信件类型", kind="choice", required=True, choices=LETTER_KINDS, example="建议"),
         "received": Field("来信时间", kind="date", required=True, example="2026-11-10"),
         "question": Field("来信摘要", required=True, example="市民反映……"),
         "reply_unit": Field("答复单位", required=True, example="南宁市人力资源和社会保障局"),
@@ -103,7 +119,8 @@ TYPE_FIELDS = {
         "opens": Field("开始日期", kind="date", required=True, example="2026-11-01"),
         "closes": Field("截止日期", kind="date", required=True, example="2026-11-30"),
         "questions": Field("调查问题", kind="list", required=True, item=Field("问题"), example="[……]"),
-        "results_published": Field("调查结果公布日期", kind="date", example="2026-12-05"),
+        "results_published": Field("调查结果公布日期（正文中写明调查结果）", kind="date", example="2026-12-05"),
+        "respondents": Field("有效问卷数", kind="int", example="3268"),
     },
 }
 

@@ -6,7 +6,8 @@ import datetime as dt
 from markupsafe import Markup, escape
 from pathlib import Path
 
-from . import attachments, dates
+from . import attachments, dates, images, interaction
+from .item_schema import TYPES
 from .gate import Decision, Gate, gate_for
 
 
@@ -19,10 +20,11 @@ def decision_of(content) -> Decision:
     return gate_of(content.settings).decide(Path(content.source_path))
 
 
-def metadata_for(decision: Decision, site) -> dict:
+def metadata_for(decision: Decision, site, as_of: dt.datetime | None = None) -> dict:
     """Pelican metadata of an item; `govsite` carries everything the theme shows."""
     item = decision.item
     f = item.fields
+    kind = f.get("type")
     approvals = [{"level": lv, "by": decision.approvals[lv], "name": site.reviewer_name(decision.approvals[lv])}
                  for lv in site.review_levels if lv in decision.approvals]
     return {
@@ -34,6 +36,10 @@ def metadata_for(decision: Decision, site) -> dict:
         "govsite": {
             **f,
             "attachments": attachments.described(item),
+            "images": images.described(item, site.dir.parent.parent) if f.get("images") else [],
+            "type_label": TYPES.get(kind, ""),
+            **({"status": interaction.letter_status(f)} if kind == "letter" else {}),
+            **({"phase": interaction.survey_phase(f, (as_of or dates.now()).date())} if kind == "survey" else {}),
             "state": decision.state.value,
             "path": item.relpath,
             "column": item.column,

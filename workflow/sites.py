@@ -7,6 +7,7 @@ from pathlib import Path
 
 from . import yamlio
 from .findings import ERROR, ConfigError, Finding
+from .item_schema import TYPES as ITEM_TYPES
 from .schema import MARKUP, Context, Field, strings, validate
 
 SITE_TYPES = {"portal": "门户网站", "district": "县区政府", "department": "市直部门"}
@@ -64,10 +65,48 @@ SYNDICATION_SCHEMA = {
                    example="[{sites: [rsj], columns: [tzgg]}]"),
 }
 
-# 栏目共建 (第九条): topics whose items come from every site of the group.
+# 栏目共建 (第九条): topics whose items come from every site of the group. A topic's
+# sub-columns gather its items by content type (workflow/topics.py has the defaults).
+TOPIC_SECTION_SCHEMA = {
+    "name": Field("子栏目名称", example="政策措施", **_TEXT),
+    "types": Field("收录的内容类型", kind="list", required=True,
+                   item=Field("内容类型", kind="choice", choices=tuple(ITEM_TYPES)), example="[policy]"),
+}
 TOPIC_SCHEMA = {
     "name": Field("专题名称", example="优化营商环境", **_TEXT),
     "intro": Field("专题介绍信息（栏目/文件名）", example="zhuanti/youhua-yingshang-huanjing"),
+    "sections": Field("专题子栏目", kind="mapping", keys=Field("子栏目标识", kind="id"),
+                      values=Field("子栏目", kind="mapping", fields=TOPIC_SECTION_SCHEMA),
+                      example="{zcjs: {name: 政策措施, types: [policy]}}"),
+}
+
+# Home-page entry points (a static site takes no letters or forms: these lead to the
+# platforms that do). Every URL must pass the link allowlist, like any link.
+_URL = dict(kind="text", required=True)
+SERVICE_SCHEMA = {
+    "name": Field("入口名称", example="个人办事", **_TEXT),
+    "url": Field("网址（须在外链白名单内）", example="https://zwfw.gxzf.gov.cn/", **_URL),
+    "summary": Field("一句话说明", example="社保、医保、公积金等个人事项"),
+}
+HOTLINE_SCHEMA = {
+    "name": Field("热线名称", example="12345政务服务便民热线", **_TEXT),
+    "phone": Field("号码", example="12345", **_TEXT),
+    "hours": Field("服务时间", example="7×24小时"),
+    "url": Field("热线网上平台网址（须在外链白名单内）", example="https://www.12345.gov.cn/"),
+}
+INTERACTION_SCHEMA = {
+    "platform": Field("受理来信的平台名称", example="南宁市12345政务服务便民热线网络平台", **_TEXT),
+    "write": Field("“我要写信”网址（须在外链白名单内）", example="https://12345.example.gov.cn/xiexin", **_URL),
+    "query": Field("“信件查询”网址（须在外链白名单内）", example="https://12345.example.gov.cn/chaxun", **_URL),
+    "survey": Field("“参与调查”网址（须在外链白名单内）", example="https://12345.example.gov.cn/diaocha"),
+}
+# 政府信息公开 zone of the home page: items or columns of this site.
+DISCLOSURE_SCHEMA = {
+    "guide": Field("政府信息公开指南（栏目标识/文件名）", example="xxgk/xinxi-gongkai-zhinan"),
+    "rules": Field("政府信息公开制度（栏目标识，或 栏目标识/文件名）", example="xxgk/xinxi-gongkai-zhidu"),
+    "statutory": Field("法定主动公开内容（栏目标识列表）", kind="list", item=Field("栏目标识", kind="id"),
+                       example="[zcwj, rsrm, zfcg, tzgg]"),
+    "annual": Field("政府信息公开年报（栏目标识，或 栏目标识/文件名）", example="xxgk"),
 }
 
 SITE_SCHEMA = {
@@ -103,6 +142,13 @@ SITE_SCHEMA = {
     "topics": Field("专题（栏目共建）", kind="mapping", keys=Field("专题标识", kind="id"),
                     values=Field("专题", kind="mapping", fields=TOPIC_SCHEMA),
                     example="{yingshang-huanjing: {name: 优化营商环境}}"),
+    "services": Field("政务服务入口", kind="list", item=Field("入口", kind="mapping", fields=SERVICE_SCHEMA),
+                      example="[{name: 个人办事, url: 'https://zwfw.gxzf.gov.cn/'}]"),
+    "hotline": Field("服务热线", kind="mapping", fields=HOTLINE_SCHEMA, example="{name: 12345政务服务便民热线, phone: '12345'}"),
+    "interaction": Field("互动交流平台（我要写信、信件查询、参与调查）", kind="mapping", fields=INTERACTION_SCHEMA,
+                         example="{platform: …, write: 'https://…', query: 'https://…'}"),
+    "disclosure": Field("政府信息公开专区", kind="mapping", fields=DISCLOSURE_SCHEMA,
+                        example="{guide: xxgk/xinxi-gongkai-zhinan, statutory: [zcwj, rsrm]}"),
     # Link policy (workflow/links.py): hosts this site may link to beyond
     # workflow/data/allowlist.yaml; exact hosts or `*.suffix`.
     "links": Field("外链白名单补充", kind="mapping", example="{allow: [www.example.cn, '*.example.cn']}",
@@ -330,4 +376,54 @@ def load_group(root: Path, only: list[str] | None = None) -> Group:
         raise ConfigError(findings)
     order = {"portal": 0, "district": 1, "department": 2}
     ordered = dict(sorted(sites.items(), key=lambda kv: (order[kv[1].data["type"]], kv[0])))
-    return Group(root, content, ordered)
+    group = Group(root, content, ordered)
+    findings = [f for site in group.sites.values() for f in _check_entries(site, group)]
+    if findings:
+        raise ConfigError(findings)
+    return group
+
+
+def entry_urls(site: Site) -> list[tuple[str, str]]:
+    """(field, URL) of every platform the site's pages link to from site.yaml."""
+    data = site.data
+    out = [(f"services[{i}].url", s["url"]) for i, s in enumerate(data.get("services") or [])]
+    out += [("hotline.url", (data.get("hotline") or {}).get("url"))]
+    out += [(f"interaction.{k}", (data.get("interaction") or {}).get(k)) for k in ("write", "query", "survey")]
+    return [(name, url) for name, url in out if url]
+
+
+def _check_entries(site: Site, group: Group) -> list[Finding]:
+    """Entry points lead to allowlisted platforms (第三十一条); the 政府信息公开 zone to
+    columns and items of this site."""
+    from . import links            # links reads the group's allowlist; it does not import sites
+
+    findings = []
+    allow = links.allowlist_for(group, site)
+    for name, url in entry_urls(site):
+        parsed = links.parse(url)
+        why = allow.refusal(url) or (None if parsed.host else "应为完整网址（https://域名/…），不能是站内相对路径")
+        if why:
+            findings.append(Finding("link.not-allowed", ERROR, site.path, None, f"{name} 的网址 {url[:120]} 不允许：{why}",
+                                    name, "改为白名单内的政务平台网址；确需链接的平台请网站主管部门加入白名单"
+                                          "（workflow/data/allowlist.yaml，或本网站 site.yaml 的 links.allow）"))
+    disclosure = site.data.get("disclosure") or {}
+    for key in ("guide", "rules", "annual"):
+        if disclosure.get(key):
+            findings += _disclosure_target(site, f"disclosure.{key}", disclosure[key], items=True)
+    for i, column in enumerate(disclosure.get("statutory") or []):
+        findings += _disclosure_target(site, f"disclosure.statutory[{i}]", column, items=False)
+    return findings
+
+
+def _disclosure_target(site: Site, name: str, target: str, items: bool) -> list[Finding]:
+    column, _, slug = target.strip("/").removesuffix(".md").partition("/")
+    if column not in site.columns:
+        return [Finding("site.disclosure", ERROR, site.path, None, f"{name}：栏目“{column}”不在本网站的 columns 中",
+                        name, f"写成“栏目标识”或“栏目标识/文件名”；栏目标识：{', '.join(site.columns)}")]
+    if slug and not items:
+        return [Finding("site.disclosure", ERROR, site.path, None, f"{name}：法定主动公开内容只列栏目，不列单条信息",
+                        name, f"改为栏目标识 {column}")]
+    if slug and not (site.dir / column / f"{slug}.md").is_file():
+        return [Finding("site.disclosure", ERROR, site.path, None, f"{name}：找不到信息 content/{site.id}/{column}/{slug}.md",
+                        name, "核对文件名（不带 .md，区分大小写），或改为栏目标识")]
+    return []

@@ -30,6 +30,7 @@ class Entry:
     summary: str = ""
     author_name: str = ""  # 发布人 on the original site
     decision: object = None
+    kind: str = ""         # content type of the item (news, policy, …)
 
 
 def routes(item, group) -> list[tuple[str, str, bool]]:
@@ -74,4 +75,4 @@ def entry(decision, group, mode: str, column: str = "", copy: bool = False) -> E
     site = group.sites[item.site_id]
     return Entry(f["title"], f["date"], f["source"], site.id, site.name, original_url(group, item, mode),
                  column, copy, f"{site.id}-{item.slug}", f.get("summary", ""),
-                 site.editor_name(f.get("author", "")), decision)
+                 site.editor_name(f.get("author", "")), decision, f.get("type", ""))

@@ -7,7 +7,7 @@ from html import escape
 from pelican import signals
 from pelican.paginator import Paginator
 
-from workflow import interpretation, render, syndication, topics
+from workflow import interpretation, render, supersession, syndication, topics
 from workflow.pelican_glue import decision_of, gate_of, write_unlisted
 
 
@@ -27,6 +27,7 @@ def add_context(generator):
     ctx["topics"] = topics.topics(group, decisions, mode) if site_id == group.portal.id else []
     ctx["topic_by_intro"] = {t.intro: t for t in ctx["topics"] if t.intro}
     ctx["interpretations"], ctx["interpreted"] = interpretation.relations(group, decisions, mode)
+    ctx["supersedes"], ctx["superseded"] = supersession.relations(group, decisions, mode)
 
 
 class FeedEntry:
@@ -73,6 +74,9 @@ def write_pages(generator, writer):
     for topic in ctx["topics"]:
         writer.write_file(topic.url, generator.get_template("topic"), ctx, relative,
                           topic=topic, url=topic.url)
+        for section in topic.sections:         # sub-columns: in the sitemap like the topic
+            writer.write_file(section.url, generator.get_template("topic_section"), ctx, relative,
+                              topic=topic, section=section, url=section.url)
     for column, entries in ctx["syndicated"].items():
         for e in entries:
             if e.copy:
