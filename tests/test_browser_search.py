@@ -41,8 +41,8 @@ def pages_containing(site_dir: Path, word: str) -> set[str]:
             and word in (searchable_text(p) or "")}
 
 
-def results(page, base: str, site: str, query: str) -> list[str]:
-    page.goto(f"{base}/{site}/search.html?q={query}")
+def results(page, base: str, site: str, query: str, scope: str = "site") -> list[str]:
+    page.goto(f"{base}/{site}/search.html?q={query}&scope={scope}")
     expect(page.locator("#search-status")).to_have_text(DONE)
     while page.locator("#search-more").is_visible():
         count = page.locator("#search-results li").count()
@@ -100,7 +100,7 @@ def test_search_form_updates_the_address_and_shows_marked_excerpts(demo):
     page.fill("#search-q", "防火")
     page.keyboard.press("Enter")
     expect(page.locator("#search-status")).to_have_text(DONE)
-    assert page.url.endswith("search.html?q=%E9%98%B2%E7%81%AB")
+    assert page.url.endswith("search.html?q=%E9%98%B2%E7%81%AB&scope=group")      # the portal searches the group
     assert page.locator("#search-results li").count() >= 2
     assert "防火" in page.locator("#search-results mark").first.inner_text()
     assert page.locator("#search-results li a").first.inner_text().strip()

@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import tempfile
+import unicodedata
 import urllib.parse
 from dataclasses import dataclass
 from functools import lru_cache
@@ -69,7 +70,8 @@ def policy(root: Path) -> Policy:
 
 
 def _plain(text: str) -> str:
-    return _PUNCT.sub("", text).lower()
+    """Compared without spaces and punctuation, full-width letters folded, any case (ß = SS)."""
+    return _PUNCT.sub("", unicodedata.normalize("NFKC", text)).upper().casefold()
 
 
 def alt_problem(alt, name: str, pol: Policy) -> str | None:
@@ -80,7 +82,7 @@ def alt_problem(alt, name: str, pol: Policy) -> str | None:
     stem = PurePosixPath(name).stem
     if plain in pol.meaningless:
         return f"替代文字“{alt.strip()}”没有说明图片的内容"
-    if plain in (_plain(name), _plain(stem)) or _CAMERA_NAME.match(alt.strip()):
+    if plain in (_plain(name), _plain(stem)) or _CAMERA_NAME.match(unicodedata.normalize("NFKC", alt).strip()):
         return f"替代文字“{alt.strip()}”是文件名或相机编号，没有说明图片的内容"
     if len(plain) < 2:
         return f"替代文字“{alt.strip()}”过短，没有说明图片的内容"

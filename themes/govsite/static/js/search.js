@@ -118,9 +118,12 @@ function snippet(d, terms) {
   let start = 0;
   let lead = "";
   if (at !== Infinity && at > 0) {
-    const back = Math.max(0, at - 60);
-    const cut = Math.max(...[...SENTENCE_END].map((c) => body.lastIndexOf(c, at - 1)));
-    if (cut >= back) start = cut + 1;
+    // The sentence holding the term (pagefind joins blocks with ". "), else its clause.
+    const before = (marks, span) => Math.max(...marks.map((c) => body.lastIndexOf(c, at - 1)).filter((i) => i >= at - span), -1);
+    const sentence = before([...SENTENCE_END, ". "], 60);
+    const clause = before(["，", "、", "：", ","], 30);
+    if (sentence >= 0) start = sentence + (body.startsWith(". ", sentence) ? 2 : 1);
+    else if (clause >= 0) { start = clause + 1; lead = "…"; }
     else if (at > 40) { start = at - 20; lead = "…"; }
   }
   let piece = body.slice(start, start + 120).trim();
@@ -210,9 +213,8 @@ function render() {
   const total = shown.length;
   list.replaceChildren();
   showMore();
-  const range = scope() === "group" ? "全站群" : "本站";
   status.textContent = !found.length
-    ? `${range}未找到与“${lastQuery}”相关的信息，请换一个关键词。`
+    ? `未找到与“${lastQuery}”相关的信息，请换一个关键词。`
     : active.length
       ? `找到 ${found.length} 条与“${lastQuery}”相关的信息，筛选后 ${total} 条。`
       : `找到 ${total} 条与“${lastQuery}”相关的信息。`;
