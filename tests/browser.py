@@ -89,7 +89,7 @@ def page_types(output: Path, sites: list[str] | None = None) -> dict[str, dict[s
 
     Types: home, column, sites, sitemap, search, 404, the item types of the
     theme (news, notice, policy, service, letter, interview, survey, page…),
-    topic, withdrawn."""
+    topic, topic-section, withdrawn."""
     found: dict[str, dict[str, str]] = {}
     for site_dir in sorted(p for p in output.iterdir() if (p / "index.html").is_file()):
         sid = site_dir.name
@@ -105,6 +105,8 @@ def page_types(output: Path, sites: list[str] | None = None) -> dict[str, dict[s
             kind = None
             if rel.endswith("/index.html") and rel.count("/") == 1:
                 kind = "column"
+            elif rel.startswith("topic/") and rel.count("/") == 2:
+                kind = "topic-section"
             elif rel.startswith("topic/"):
                 kind = "topic"
             elif "withdrawn-notice" in text:
@@ -131,3 +133,29 @@ def no_horizontal_scroll(page) -> tuple[bool, int, int]:
     width = page.evaluate("() => document.documentElement.scrollWidth")
     inner = page.evaluate("() => window.innerWidth")
     return width <= inner, width, inner
+
+
+def every_page(output: Path) -> list[str]:
+    """URL path of every page of every built site (not the search bundle's)."""
+    found = []
+    for site_dir in sorted(p for p in output.iterdir() if (p / "index.html").is_file()):
+        for html in sorted(site_dir.rglob("*.html")):
+            rel = html.relative_to(site_dir).as_posix()
+            if not rel.startswith("pagefind/"):
+                found.append(f"/{site_dir.name}/{rel.removesuffix('index.html')}")
+    return found
+
+
+def set_prefs(page, base: str, prefs: dict) -> None:
+    """The 适老化 setting a reader chose (localStorage of the preview's one origin)."""
+    import json
+
+    page.goto(f"{base}/portal/")
+    page.evaluate("([k, v]) => localStorage.setItem(k, v)", [A11Y_KEY, json.dumps(prefs)])
+
+
+def settle(page) -> None:
+    """Scroll through the page so lazy images load, then back to the top."""
+    page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
+    page.wait_for_function("() => [...document.images].every((i) => i.complete)")
+    page.evaluate("() => window.scrollTo(0, 0)")

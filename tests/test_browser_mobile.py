@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.browser import A11Y_KEY, new_context, no_horizontal_scroll, open_page, page_types, served
+from tests.browser import A11Y_KEY, every_page, new_context, no_horizontal_scroll, open_page, page_types, served
 from tests.browser import browser_of_this_module  # noqa: F401  (autouse)
 
 PHONE = {"width": 375, "height": 812}
@@ -18,23 +18,25 @@ def demo(demo_output):
 
 
 @pytest.mark.parametrize("prefs", [{}, {"large": True, "contrast": True}], ids=["normal", "large+contrast"])
-def test_no_page_type_of_any_site_scrolls_sideways_at_375_px(demo, prefs):
+def test_no_page_of_the_demo_group_scrolls_sideways_at_375_px(demo, demo_output, prefs):
+    """Every page of every site (and the search page with results), in both schemes."""
     base, types = demo
     ctx = new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = open_page(ctx)
     page.goto(base + "/portal/")
     page.evaluate("([k, v]) => localStorage.setItem(k, v)", [A11Y_KEY, json.dumps(prefs)])
     wide = []
-    for site, kinds in types.items():
-        for kind, path in kinds.items():
-            page.goto(base + path)
-            ok, width, inner = no_horizontal_scroll(page)
-            if not ok:
-                wide.append(f"{site} {kind} {path}: {width}px > {inner}px")
-            if prefs:
-                assert "a11y-large" in page.evaluate("() => document.documentElement.className")
+    paths = every_page(demo_output) + [types[s]["search"] for s in types]
+    for path in paths:
+        page.goto(base + path)
+        ok, width, inner = no_horizontal_scroll(page)
+        if not ok:
+            wide.append(f"{path}: {width}px > {inner}px")
+        if prefs:
+            assert "a11y-large" in page.evaluate("() => document.documentElement.className")
     ctx.close()
-    assert wide == []
+    print(f"{len(paths)} pages at 375 px")
+    assert len(paths) > 100 and wide == []
 
 
 def test_phone_navigation_opens_from_its_button_by_touch_and_keyboard(demo):

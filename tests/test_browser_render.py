@@ -2,9 +2,12 @@
 test-artifacts/browser/), and Chinese text drawn with real CJK glyphs, not boxes."""
 from __future__ import annotations
 
-import pytest
+import re
 
-from tests.browser import ARTIFACTS, new_context, open_page, page_types, served
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import ARTIFACTS, new_context, open_page, page_types, served, set_prefs, settle
 from tests.browser import browser_of_this_module  # noqa: F401  (autouse)
 
 CJK_FAMILY = ("Noto Sans CJK", "Noto Serif CJK", "Source Han", "Noto Sans SC")
@@ -37,27 +40,49 @@ def demo(demo_output):
         yield base, page_types(demo_output)
 
 
-def test_screenshots_of_home_and_item_pages(demo):
+def test_screenshots_of_every_page_type_at_1280_and_375_px(demo):
+    """Every page type of the group (from the first site that has it, the portal first) and
+    every site's home page, at desktop and phone widths: the CI artifact reviewers look at."""
     base, types = demo
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shots = [("desktop", {"width": 1280, "height": 900}, "portal", "home"),
-             ("mobile", {"width": 375, "height": 812}, "portal", "home"),
-             ("desktop", {"width": 1280, "height": 900}, "portal", "policy"),
-             ("mobile", {"width": 375, "height": 812}, "portal", "policy"),
-             ("desktop", {"width": 1280, "height": 900}, "qingxiu", "home"),
-             ("mobile", {"width": 375, "height": 812}, "qingxiu", "news")]
+    chosen: dict[str, tuple[str, str]] = {}
+    for site in sorted(types, key=lambda sid: sid != "portal"):      # the portal first
+        for kind, path in types[site].items():
+            chosen.setdefault(kind, (site, path))
+            if kind == "home":
+                chosen[f"home-{site}"] = (site, path)
     written = []
-    for device, viewport, site, kind in shots:
-        ctx = new_context(viewport=viewport, is_mobile=device == "mobile")
+    for device, viewport in (("1280", {"width": 1280, "height": 900}), ("375", {"width": 375, "height": 812})):
+        ctx = new_context(viewport=viewport, is_mobile=device == "375")
         page = open_page(ctx)
-        page.goto(base + types[site][kind])
-        path = ARTIFACTS / f"{site}-{kind}-{device}.png"
-        page.screenshot(path=str(path), full_page=True)
-        assert path.stat().st_size > 10_000, path          # a page, not a blank canvas
-        written.append(path)
+        for kind, (site, path) in sorted(chosen.items()):
+            page.goto(base + path)
+            if "search.html?q=" in path:                   # results arrive after load
+                expect(page.locator("#search-status")).to_have_text(re.compile("^(找到|未找到)"))
+            settle(page)
+            shot = ARTIFACTS / f"{site}-{kind.removesuffix('-' + site)}-{device}.png"
+            page.screenshot(path=str(shot), full_page=True)
+            assert shot.stat().st_size > 10_000, shot          # a page, not a blank canvas
+            written.append(shot)
+        # The 404 page is answered with status 404, which Chromium logs; nothing else may fail.
+        assert [e for e in page.errors if "status of 404" not in e] == [], page.errors
+        assert len([e for e in page.errors if "status of 404" in e]) <= 1
         ctx.close()
-    for path in written:
-        print(f"screenshot: {path}")
+    assert len(written) == 2 * len(chosen) and len(chosen) >= 18
+    # The 适老化 scheme (大字版 + 高对比度) of the portal's home and a document.
+    for device, viewport in (("1280", {"width": 1280, "height": 900}), ("375", {"width": 375, "height": 812})):
+        ctx = new_context(viewport=viewport, is_mobile=device == "375")
+        page = open_page(ctx)
+        set_prefs(page, base, {"large": True, "contrast": True})
+        for kind in ("home", "policy"):
+            page.goto(base + types["portal"][kind])
+            settle(page)
+            shot = ARTIFACTS / f"portal-{kind}-large-contrast-{device}.png"
+            page.screenshot(path=str(shot), full_page=True)
+            written.append(shot)
+        ctx.close()
+    for shot in written:
+        print(f"screenshot: {shot}")
 
 
 def test_chinese_text_is_drawn_with_a_cjk_font_not_boxes(demo):
