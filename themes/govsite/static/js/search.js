@@ -179,8 +179,10 @@ function showMore() {
   return list.children[first];
 }
 
+// Facets from each page's metadata (site, column, type; the year of its date).
 function value(d, key) {
-  return ((d.filters || {})[key] || [])[0] || "";
+  const meta = d.meta || {};
+  return (key === "year" ? (meta.date || "").slice(0, 4) : meta[key]) || "";
 }
 
 /* Filter choices from the results themselves, with their counts. */
