@@ -9,6 +9,7 @@ import re
 import pytest
 import yaml
 from bs4 import BeautifulSoup
+from hypothesis import given, strategies as st
 
 from tests.group_setup import main_of, page, published
 from workflow import layout
@@ -322,3 +323,32 @@ def test_no_demo_page_promises_a_form_the_site_does_not_have(demo_output):
         forms = [f for f in BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser").find_all("form")
                  if f.get("role") != "search"]
         assert forms == [], html
+
+
+_TEXT = st.text(alphabet=st.sampled_from(list("南宁市人民政府〔〕号年月日：，。0123456789〇一二三<>&\"' ab")), min_size=1,
+                max_size=16).map(str.strip).filter(bool)
+
+
+@given(st.lists(_TEXT, min_size=1, max_size=8), st.integers(0, 7), st.integers(0, 7))
+def test_official_layout_only_adds_classes_to_whole_paragraphs(texts, number_at, signer_at):
+    """Whatever the text, the layout adds class attributes to <p> tags and changes nothing else."""
+    import html as htmlmod
+
+    body = "\n".join(f"<p>{htmlmod.escape(t, quote=False)}</p>" for t in texts) + "\n"
+    number = texts[number_at % len(texts)]
+    signer = texts[signer_at % len(texts)]
+    out = layout.official(body, number, signer)
+    assert re.sub(r'<p class="[a-z -]+">', "<p>", out.html) == body
+    assert out.has_number == (texts[0] == number)
+    assert out.has_signature == any(layout.DATE.match(t) for t in texts)
+
+
+@given(st.text(max_size=60))
+def test_identity_numbers_are_wrapped_without_ever_becoming_markup(text):
+    from markupsafe import escape
+
+    from workflow.themefilters import nobr_numbers
+
+    out = str(nobr_numbers(text))
+    assert re.sub(r'<span class="nobr">|</span>', "", out) == str(escape(text))
+    assert "<" not in re.sub(r'<span class="nobr">|</span>', "", out)
