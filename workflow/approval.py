@@ -244,6 +244,23 @@ def replace_block(item, key: str, block: list[str]) -> str:
     return "\n".join(head + block + lines[closing:])
 
 
+def save(item, text: str) -> None:
+    """Write the signed item in one rename: an interrupted write never leaves half a file."""
+    import os
+    import tempfile
+
+    folder = item.path.parent
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{item.path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(text.encode("utf-8"))
+        os.chmod(tmp, item.path.stat().st_mode & 0o777)
+        os.replace(tmp, item.path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def withdrawal_payload(canonical: bytes, by: str, at: str, mode: str, reason: str, subject_text: str) -> bytes:
     """What a withdrawal signs: the item's text and subject, then who, when, how and why."""
     trailer = (f"{WITHDRAWAL_TRAILER}{subject_text}by: {by}\nat: {at}\nmode: {mode}\n"

@@ -73,7 +73,7 @@ def run(args) -> int:
     entries = kept + [{"level": level, "by": args.reviewer, "at": at, "path": item.relpath,
                        "files": [f"{n} {size} {d}" for n, size, d in files], "signature": signature}]
     text = approval.replace_block(item, "approvals", approval.approvals_block(entries))
-    item.path.write_bytes(text.encode("utf-8"))
+    approval.save(item, text)
     print(f"{item.relpath}：{args.reviewer} 已签署“{level}”。" +
           (f"（移除了 {dropped} 个已失效的签名）" if dropped else ""))
     still = [lv for lv in required if lv not in valid and lv != level]

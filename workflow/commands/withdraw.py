@@ -52,7 +52,7 @@ def run(args) -> int:
     except approval.SignerError as exc:
         return fail(str(exc))
     text = withdrawal.block_text(item, args.reviewer, at, args.mode, reason, signature)
-    item.path.write_bytes(text.encode("utf-8"))
+    approval.save(item, text)
     print(f"{item.relpath}：{args.reviewer} 已撤除该信息（{withdrawal.MODES[args.mode]}）。"
           f"重新构建并部署后生效。")
     return 0
