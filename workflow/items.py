@@ -91,15 +91,14 @@ def normalise(text: str) -> str:
 
 def symlink_in(path: Path, root: Path) -> Path | None:
     """The first symlink on the way from `root` down to `path` (never followed), or None."""
-    try:
-        rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(root))
-    except ValueError:
+    path, root = os.path.abspath(path), os.path.abspath(root)
+    if not path.startswith(root + os.sep):
         return None
-    here = Path(os.path.abspath(root))
-    for part in rel.parts:
-        here = here / part
+    here = root
+    for part in path[len(root) + 1:].split(os.sep):
+        here = os.path.join(here, part)
         if os.path.islink(here):
-            return here
+            return Path(here)
     return None
 
 

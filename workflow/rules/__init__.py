@@ -17,7 +17,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .. import approval, dates, items, workdays
-from ..attachments import covered as covered_files, stat_key
+from ..attachments import covered as covered_files, limits as attachment_limits, stat_key
 from ..findings import ERROR, ConfigError, Finding
 from ..history import History
 from . import basics
@@ -65,6 +65,11 @@ class Checker:
             return ""
 
     @cached_property
+    def limits(self):
+        """Attachment types and size (workflow/data/attachments.yaml or the repository's policy/)."""
+        return attachment_limits(self.group.root)
+
+    @cached_property
     def verify(self) -> approval.Verifier:
         return approval.Verifier(self.signers)
 
@@ -81,7 +86,7 @@ class Checker:
     def covered(self, item) -> list[tuple[str, int, str]]:
         """(name, size, sha256) of the item's publishable files, hashed once per run."""
         return self.remember(("covered", item.relpath, item.sha256, stat_key(item)),
-                             lambda: covered_files(item, self.group.root))
+                             lambda: covered_files(item, self.group.root, self.limits))
 
     def subject(self, item) -> str:
         return approval.subject(item.relpath, self.covered(item))

@@ -10,7 +10,7 @@ def check(item, ctx):
     entries = item.fields.get("attachments", [])
     if not entries:
         return
-    lim = attachments.limits(ctx.group.root)
+    lim = ctx.limits
     for i, att in enumerate(entries):
         for rule, message, fix in attachments.problems(att["file"], item.path.parent, lim):
             yield Finding(rule, ERROR, item.relpath, item.line_of("attachments"), message,

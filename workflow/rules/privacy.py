@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from ..findings import ERROR, WARNING, Finding
@@ -31,6 +32,7 @@ MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024
 URL_RE = re.compile(r"\]\([^)\n]*\)|<[a-z][a-z0-9+.-]*:[^>\s]*>|(?:href|src)\s*=\s*(?:\"[^\"]*\"|'[^']*')"
                     r"|(?:https?|ftp)://[^\s<>\"'）)，。；]+|www\.[a-z0-9.-]+[^\s<>\"'）)，。；]*", re.I)
 
+_URL_HINT = re.compile(r"\]\(|:|www\.", re.I)
 _EDGE = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
 ID18_RE = re.compile(_EDGE[0] + r"\d{17}[\dXx]" + _EDGE[1])
 ID15_RE = re.compile(_EDGE[0] + r"\d{15}" + _EDGE[1])
@@ -71,6 +73,11 @@ class Segment:
     line: int | None    # file line of the text's first line
     search: list | None = None   # (line, text) of the file lines to look a match up in
 
+    @cached_property
+    def blank(self) -> str:
+        """The text with URLs blanked (worked out once for every rule that scans it)."""
+        return blank_urls(self.text)
+
     def line_at(self, offset: int, found: str) -> int | None:
         if self.search:
             for number, text in self.search:
@@ -82,6 +89,8 @@ class Segment:
 
 def blank_urls(text: str) -> str:
     """The text with every URL replaced by spaces (offsets and lines kept)."""
+    if not _URL_HINT.search(text):
+        return text         # every URL_RE alternative needs one of these
     return URL_RE.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
 
 
@@ -96,13 +105,24 @@ def _strings(value, name):
             yield from _strings(v, f"{name}.{k}")
 
 
-def segments(item):
-    """Every text of an item an editor wrote: fields, body, attachments."""
+def segments(item, ctx=None) -> list[Segment]:
+    """Every text of an item an editor wrote: fields, body, attachments (once per item and run)."""
+    if ctx is not None:
+        return ctx.remember(("segments", item.relpath, item.sha256), lambda: segments(item))
+    return list(_segments(item))
+
+
+def _segments(item):
     lines = item.text.split("\n")
+    starts = sorted(item.lines.values())
+    closing = item.body_line - 1
 
     def block(key):   # (line, text) of the front-matter lines of a key
-        span = item.block_span(key)
-        return [(i + 1, lines[i]) for i in range(*span)] if span else None
+        if key not in item.lines:
+            return None
+        start = item.lines[key]
+        end = next((s for s in starts if s > start), closing)
+        return [(i + 1, lines[i]) for i in range(start - 1, end - 1)]
 
     for key, value in item.fields.items():
         if key in SKIP_FIELDS:
@@ -218,7 +238,7 @@ _ALLOW_FIX = "；如经审核确可公开，请审核人在 privacy_allow 中列
 
 
 def scan_numbers(seg: Segment, allow: set[str], today: dt.date):
-    text = blank_urls(seg.text)
+    text = seg.blank
     taken: list[tuple[int, int]] = []
     where = "附件" if seg.field == "attachments" else f"字段 {seg.field}" if seg.field else "正文"
 
@@ -253,7 +273,7 @@ def scan_numbers(seg: Segment, allow: set[str], today: dt.date):
 
 
 def scan_marks(seg: Segment):
-    text = blank_urls(seg.text)
+    text = seg.blank
     where = "附件" if seg.field == "attachments" else f"字段 {seg.field}" if seg.field else "正文"
     offset = 0
     for line in text.split("\n"):
@@ -276,7 +296,7 @@ MAYBE_RE = re.compile(r"\d{11}|\d[- ]\d{4}|绝密|机密|秘密|保密|涉密|�
 def privacy(item, ctx):
     allow = allowed(item)
     today = ctx.as_of
-    segs = list(segments(item))
+    segs = segments(item, ctx)
     joined = "\n".join(seg.text for seg in segs)
     if MAYBE_RE.search(joined):
         for seg in segs:

@@ -10,7 +10,7 @@ from pathlib import Path
 from .. import yamlio
 from ..findings import ERROR, WARNING, ConfigError, Finding
 from ..schema import Context, Field, validate
-from .privacy import blank_urls, segments
+from .privacy import segments
 
 WORDS = Path(__file__).resolve().parent.parent / "data" / "sensitive_words.yaml"
 
@@ -54,8 +54,8 @@ def sensitive(item, ctx):
     if not entries:
         return
     pattern = _pattern(tuple(entries))
-    for seg in segments(item):
-        for m in pattern.finditer(blank_urls(seg.text)):
+    for seg in segments(item, ctx):
+        for m in pattern.finditer(seg.blank):
             entry = entries[m.group()]
             where = "附件" if seg.field == "attachments" else f"字段 {seg.field}" if seg.field else "正文"
             yield Finding("words.sensitive", entry["severity"], seg.path, seg.line_at(m.start(), m.group()),
