@@ -16,7 +16,7 @@ DEFAULT_DATE_FORMAT = "%Y-%m-%d"
 THEME = "themes/govsite"
 THEME_STATIC_DIR = "theme"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["govsite_reader", "publish_gate", "site_columns", "group_pages", "attachments", "withdrawal", "pelican.plugins.sitemap"]
+PLUGINS = ["govsite_reader", "publish_gate", "site_columns", "group_pages", "attachments", "withdrawal", "site_sitemap"]
 
 # Items live in content/<site>/<column>/; the column is the Pelican category.
 USE_FOLDER_AS_CATEGORY = True
@@ -60,10 +60,6 @@ AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None
 FEED_MAX_ITEMS = 50
 
-SITEMAP = {
-    "format": "xml",
-    "exclude": [r"^404\.html$", r"^410\.html$", r"^search\.html$", r"index_\d+\.html$"],
-}
 
 # Every value a template prints is text unless the theme says otherwise: item and
 # site.yaml fields can never add an element or attribute to a page. Markup the

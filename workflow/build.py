@@ -87,18 +87,18 @@ def _build(group: Group, only, output: Path, mode: str, as_of, echo, jobs: int, 
     as_of = as_of or dates.now().replace(microsecond=0)
     cache = BuildCache(output)
     env = buildcache.environment(group, mode)
-    decisions_key = buildcache.decisions_key(env, group, as_of)
-    gate = Gate(group, as_of, store=cache.decisions(decisions_key) if incremental else None)
+    keys = buildcache.decisions_keys(group)
+    gate = Gate(group, as_of, store=cache.decisions(keys) if incremental else None)
     register(gate, group.root, as_of)                   # the plugins share this gate
     try:
         decisions = decide(gate, jobs)
     except workers.WorkerDied as exc:
         raise BuildError(f"检查信息的进程中断：{exc}；原有输出未改动") from exc
-    cache.save_decisions(decisions_key, decisions, gate.store)
+    cache.save_decisions(keys, decisions, gate.store)
     report_refused(decisions, echo)
     selected = [group.sites[s] for s in (only or group.sites)]
     prints = buildcache.fingerprints(selected, group, decisions, env)
-    last = cache.sites() if incremental else {}
+    last = {sid: e for sid, e in cache.sites().items() if sid in group.sites} if incremental else {}
     stale = [s for s in selected if last.get(s.id, {}).get("fingerprint") != prints[s.id]
              or not (output / s.id).is_dir()]
     staging = output / ".staging"
@@ -108,12 +108,16 @@ def _build(group: Group, only, output: Path, mode: str, as_of, echo, jobs: int, 
     try:
         built = build_sites(stale, group, staging, mode, as_of, decisions, cache, info, jobs, echo)
         result.sites = [b.result for b in built]
-        pages = links.resolve_deferred(staging, group, [d for b in built for d in b.deferred],
-                                       {page: fs for b in built for page, fs in b.pages.items()})
+        entries = remember_sites(cache, last, prints, built)
+        # Links into other sites are resolved again for every site, rebuilt or not: a page
+        # that appeared or went away elsewhere is found without rebuilding who links to it.
+        pages = {page: [Finding(**f) for f in fs] for e in entries.values() for page, fs in e["pages"].items()}
+        deferred = [tuple(d) for e in entries.values() for d in e["deferred"]]
+        pages = links.resolve_deferred(staging, group, deferred, pages)
         swap_in(staging, output, [s.id for s in stale])
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    pages = remember_sites(cache, last, prints, pages, [s.id for s in stale], result.unchanged)
+    cache.save_sites(entries)
     result.pages = pages
     write_report(output / "report.json", group, decisions, mode, as_of, pages)
     result.seconds = time.monotonic() - started
@@ -150,20 +154,18 @@ def locked(output: Path):
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def remember_sites(cache: BuildCache, last: dict, prints: dict, pages: dict, rebuilt: list[str],
-                   unchanged: list[str]) -> dict:
-    """Keep each site's fingerprint and link findings; an unchanged site's
-    findings are those of its last build."""
+def remember_sites(cache: BuildCache, last: dict, prints: dict, built: list) -> dict:
+    """What the cache keeps of each site: its fingerprint, the findings of its links
+    that stay inside it, and its links into other sites (plain values). A site not
+    rebuilt keeps what its last build found."""
     entries = dict(last)
-    for sid in rebuilt:
-        mine = {page: [f.to_dict() for f in fs] for page, fs in pages.items() if page.split("/")[0] == sid}
-        entries[sid] = {"fingerprint": prints[sid], "pages": mine}
-    merged = dict(pages)
-    for sid in unchanged:
-        for page, fs in entries[sid]["pages"].items():
-            merged[page] = [Finding(**f) for f in fs]
-    cache.save_sites(entries)
-    return dict(sorted(merged.items()))
+    for b in built:
+        entries[b.result.site] = {"fingerprint": prints[b.result.site],
+                                  "pages": {page: [f.to_dict() for f in fs] for page, fs in b.pages.items()},
+                                  "deferred": [list(d) for d in b.deferred]}
+    for entry in entries.values():
+        entry.setdefault("deferred", [])
+    return entries
 
 
 # -- building: a site per process, after the gate decided ---------------------
@@ -201,7 +203,6 @@ def build_sites(sites, group: Group, staging: Path, mode: str, as_of, decisions,
 
     results: list[Built] = []
     if jobs > 1 and len(order) > 1:
-        import pelican.plugins.sitemap  # noqa: F401 - imported once, before the forks, not per site
         # A fresh process per site: memory stays that of one site (it grew site by site).
         try:
             workers.run([s.id for s in order], one, min(jobs, len(order)),
@@ -243,11 +244,8 @@ def build_site(site, group: Group, out: Path, mode: str, as_of, decisions,
                jinja_cache: Path | None = None) -> SiteResult:
     from pelican import Pelican
     from pelican.log import console
-    from pelican.plugins.sitemap import sitemap
 
     started = time.monotonic()
-    sitemap.generator.__init__()        # the sitemap plugin keeps module state between runs
-    sitemap.generator.now = as_of       # lastmod of list pages: the build's moment, not the clock
     settings = settings_for(site, group, out, mode, as_of)
     if jinja_cache:                     # compiled templates, shared by every site and build
         from jinja2 import FileSystemBytecodeCache

@@ -59,7 +59,7 @@ def tree(folder: Path, skip=("__pycache__",), skip_suffix: str | None = None) ->
 
 # Every library whose behaviour can change a finding or a page.
 LIBRARIES = ("pelican", "jinja2", "markupsafe", "cmarkgfm", "markdown", "pyyaml", "nh3", "lxml", "idna", "sshsig",
-             "cryptography", "chinese-calendar", "pypinyin", "pelican-sitemap", "pagefind", "pagefind-bin-extended",
+             "cryptography", "chinese-calendar", "pypinyin", "pagefind", "pagefind-bin-extended",
              "beautifulsoup4", "feedgenerator", "python-dateutil", "holidays", "openpyxl")
 
 
@@ -75,23 +75,43 @@ def library_versions() -> list[str]:
     return out
 
 
+def _code() -> list:
+    """The code and libraries every decision and every page is worked out by."""
+    return [FORMAT, sys.version, *library_versions(), "workflow", *tree(PACKAGE)]
+
+
 def environment(group, mode: str) -> str:
-    """Inputs every page of every site depends on: code, theme, plugins, settings,
-    every site.yaml (sites show the group), reviewer keys, policy files, library versions."""
+    """What every page of every site is made with: code, theme, plugins, settings, libraries."""
     root = group.root
-    parts = [FORMAT, mode, sys.version, *library_versions()]
-    for name in ("workflow", "themes", "plugins", "pelicanconf.py", "publishconf.py", "keys", "policy"):
-        folder = PACKAGE if name == "workflow" else root / name
-        parts += [name, *tree(folder)]
-    for site in group.sites.values():
-        parts += [site.id, (site.dir / "site.yaml").read_bytes()]
+    parts = [*_code(), mode]
+    for name in ("themes", "plugins", "pelicanconf.py", "publishconf.py"):
+        parts += [name, *tree(root / name)]
     return _digest(parts)
 
 
-def decisions_key(env: str, group, as_of) -> str:
-    """Decisions hold for one day (deadlines count days; the hour of a scheduled
-    item is compared again at every build) under one environment."""
-    return _digest([env, group.root, as_of.date().isoformat()])
+def group_config(group) -> list:
+    """What an item's decision may read of the other sites: which sites there are and their
+    domains (links), who receives syndication, the portal's topics."""
+    return [json.dumps([s.id, s.type, s.domain, s.data.get("syndication"), s.data.get("topics")],
+                       ensure_ascii=False, sort_keys=True, default=str) for s in group.sites.values()]
+
+
+def decisions_keys(group) -> dict[str, str]:
+    """Per site, what its items' remembered decisions hold for: the code, the reviewers'
+    keys, the city's policy files, the group's shape and the site's own site.yaml. Not the
+    day: a decision that read the day says so (Decision.day) and holds for that day only."""
+    root = group.root
+    common = [*_code(), "keys", *tree(root / "keys"), "policy", *tree(root / "policy"), *group_config(group)]
+    return {s.id: _digest([*common, s.id, (s.dir / "site.yaml").read_bytes()]) for s in group.sites.values()}
+
+
+def site_views(group) -> dict[str, str]:
+    """Per site, the other sites its pages show: every site's name and address (the
+    directory of the group, links to the portal and the parent)."""
+    briefs = [json.dumps([s.id, s.name, s.data.get("short_name"), s.type, s.domain, s.data.get("parent")],
+                         ensure_ascii=False) for s in group.sites.values()]
+    digest = _digest(briefs)
+    return {sid: digest for sid in group.sites}
 
 
 def decision_digest(d) -> tuple:
@@ -100,36 +120,26 @@ def decision_digest(d) -> tuple:
 
 
 def fingerprints(sites, group, decisions, env: str) -> dict[str, str]:
-    """Per site: its content and attachments, the decisions of its own items and
-    of the items other sites lend it (syndication, the portal's topics), the
-    environment, and the group's set of published pages (for link findings)."""
-    from .interpretation import lending
-    from .syndication import routes
+    """Per site: everything its pages are made of — the environment, the sites it shows,
+    its site.yaml and files, the decisions of its own items and of the items other sites
+    lend it (each feature declares where its items appear: workflow.lending). A change
+    elsewhere that leaves these alone does not rebuild the site; links into changed pages
+    are checked again without rebuilding (workflow.build)."""
+    from .lending import LENDERS
 
-    urls = published_urls(decisions)
     own: dict[str, list] = {}
     lent: dict[str, list] = {}
     for d in decisions:
         own.setdefault(d.item.site_id, []).append(decision_digest(d))
-        if d.item.meta is None:
-            continue
-        receivers = {sid for sid, _, _ in routes(d.item, group)}
-        if d.item.fields.get("tags"):
-            receivers.add(group.portal.id)
-        for sid in receivers - {d.item.site_id}:
-            lent.setdefault(sid, []).append(decision_digest(d))
-    for sid, d in lending(decisions):       # 政策解读 across sites: each page links to the other
-        lent.setdefault(sid, []).append(decision_digest(d))
+    for lender in LENDERS:
+        for sid, d in lender(decisions, group):
+            if sid != d.item.site_id:
+                lent.setdefault(sid, []).append(decision_digest(d))
+    views = site_views(group)
     # Items are in by their decisions (which carry their content hash): the tree adds the rest.
-    return {s.id: _digest([env, urls, s.id, *tree(s.dir, skip_suffix=".md"), *own.get(s.id, []),
-                           "lent", *lent.get(s.id, [])])
+    return {s.id: _digest([env, views[s.id], (s.dir / "site.yaml").read_bytes(), s.id,
+                           *tree(s.dir, skip_suffix=".md"), *own.get(s.id, []), "lent", *sorted(lent.get(s.id, []))])
             for s in sites}
-
-
-def published_urls(decisions) -> str:
-    """Which items are public where: a page appearing or disappearing can break
-    links on any site, so it invalidates every site's link findings."""
-    return _digest(sorted((d.item.relpath, d.published) for d in decisions))
 
 
 class BuildCache:
@@ -148,20 +158,23 @@ class BuildCache:
         self._write(self.dir / "fingerprints.json", json.dumps(entries, ensure_ascii=False).encode("utf-8"))
 
     # -- the gate's decisions, a file per site ------------------------------------
-    def decisions(self, key: str) -> "DecisionStore":
+    def decisions(self, keys: dict[str, str]) -> "DecisionStore":
+        """The remembered decisions of every site whose key (decisions_keys) is unchanged."""
         entries, loaded = {}, {}
         for path in sorted((self.dir / "decisions").glob("*.pickle")):
+            if path.stem not in keys:
+                continue
             try:
                 with open(path, "rb") as f:
                     stored_key, found = pickle.load(f)
-            except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError):
+            except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError, TypeError):
                 continue
-            if stored_key == key:
+            if stored_key == keys[path.stem]:
                 entries.update(found)
                 loaded[path.stem] = found
         return DecisionStore(entries, loaded)
 
-    def save_decisions(self, key: str, decisions, known: "DecisionStore | None" = None) -> None:
+    def save_decisions(self, keys: dict[str, str], decisions, known: "DecisionStore | None" = None) -> None:
         """Save `decisions`, a file per site; a site whose decisions are all as
         loaded from its file (`known`) is not written again."""
         stored = known.entries if known is not None else {}
@@ -177,8 +190,9 @@ class BuildCache:
         for sid, entries in by_site.items():
             before = loaded.get(sid, {})
             if before.keys() != entries.keys() or any(before[k] is not v for k, v in entries.items()):
-                self._write(self.dir / "decisions" / f"{sid}.pickle",
-                            pickle.dumps((key, entries), pickle.HIGHEST_PROTOCOL))
+                if sid in keys:
+                    self._write(self.dir / "decisions" / f"{sid}.pickle",
+                                pickle.dumps((keys[sid], entries), pickle.HIGHEST_PROTOCOL))
 
     def _write(self, path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

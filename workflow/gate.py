@@ -34,6 +34,7 @@ class Decision:
     inputs: tuple = ()           # what besides the item's bytes it was decided from (Gate.inputs)
     files: dict[str, str] = field(default_factory=dict)       # published file -> sha256 its approvals cover
     volatile: bool = False       # depends on the clock beyond the day: never remembered
+    day: dt.date | None = None   # the day it holds for, when a rule read the day (deadlines)
 
     @property
     def published(self) -> bool:
@@ -79,6 +80,8 @@ class Gate:
         known = self.store.get((path, hashlib.sha256(raw).hexdigest()), raw)
         if known is None or (known.item.meta is not None and self.inputs(known.item) != known.inputs):
             return None
+        if known.day is not None and known.day != self.as_of.date():
+            return None         # worked out from another day (a letter's deadline may have passed)
         return self._on_time(known)
 
     def _on_time(self, decision: Decision) -> Decision:
@@ -98,6 +101,13 @@ class Gate:
         return self._decide(item)
 
     def _decide(self, item: Item) -> Decision:
+        self.checker.read_the_day = False
+        decision = self._judge(item)
+        if self.checker.read_the_day:
+            decision.day = self.as_of.date()
+        return decision
+
+    def _judge(self, item: Item) -> Decision:
         findings = self.checker.check(item)
         if item.meta is None:
             return Decision(item, State.REFUSED, findings)

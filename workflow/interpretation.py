@@ -62,7 +62,7 @@ def form(item) -> str:
     return item.fields.get("interpretation") or DEFAULT_FORM
 
 
-def lending(decisions) -> list[tuple[str, object]]:
+def lending(decisions, group=None) -> list[tuple[str, object]]:
     """(site, decision) for each page another site shows: a 解读 on the policy's
     site, the policy on the 解读's site (both pages change when either does)."""
     by_key = {key(d.item.site_id, d.item.column, d.item.slug): d for d in decisions if d.item.meta is not None}

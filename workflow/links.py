@@ -419,7 +419,8 @@ class _Elsewhere(Exception):
 
 def check_site(staging: Path, group, sid: str, ids_cache: dict | None = None):
     """Findings for the links of one built site (`staging/sid`) that stay in it, and
-    the links into other sites, deferred as (page, link, preview) for `resolve_deferred`."""
+    the links into other sites, deferred as (page "site/…", url, text, line, preview) for
+    `resolve_deferred` (plain values: the build remembers them for sites it does not rebuild)."""
     staging = Path(staging)
 
     def own_site(other: str) -> Path:
@@ -448,7 +449,7 @@ def check_site(staging: Path, group, sid: str, ids_cache: dict | None = None):
                 except _Elsewhere:
                     seen[key] = _Elsewhere
             if seen[key] is _Elsewhere:
-                deferred.append((page, f.url, f.text, f.line, preview))
+                deferred.append((page.relative_to(staging).as_posix(), f.url, f.text, f.line, preview))
             elif seen[key]:
                 _broken(pages, page.relative_to(staging).as_posix(), f.url, f.text, f.line, seen[key])
     return pages, deferred
@@ -465,14 +466,15 @@ def resolve_deferred(staging: Path, group, deferred, pages: dict) -> dict[str, l
     domains = _domains(group)
     ids_cache: dict[Path, set] = {}
     seen: dict[tuple, str | None] = {}
-    for page, url, text, line, preview in deferred:
-        sid = page.relative_to(staging).parts[0]
+    for rel, url, text, line, preview in deferred:
+        sid, _, inside = rel.partition("/")
+        page = site_root(sid) / inside
         key = _link_key(sid, page, url)
         if key not in seen:
             seen[key] = _unresolved(url, page, None if preview else site_root(sid), staging, domains,
                                     site_root, ids_cache)
         if seen[key]:
-            _broken(pages, page.relative_to(staging).as_posix(), url, text, line, seen[key])
+            _broken(pages, rel, url, text, line, seen[key])
     for found in pages.values():
         found.sort(key=lambda f: f.line or 0)
     return dict(sorted(pages.items()))

@@ -49,6 +49,15 @@ def routes(item, group) -> list[tuple[str, str, bool]]:
     return [(sid, col, copy) for (sid, col), copy in found.items()]
 
 
+def lending(decisions, group):
+    """(receiving site, decision) for every item another site lists (whatever its state:
+    an item that stops being published leaves the receiver's page)."""
+    for d in decisions:
+        if d.item.meta is not None:
+            for sid, _, _ in routes(d.item, group):
+                yield sid, d
+
+
 def original_url(group, item, mode: str) -> str:
     return f"{site_url(group.sites[item.site_id], mode)}/{item.column}/{item.slug}.html"
 

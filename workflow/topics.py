@@ -26,6 +26,13 @@ def declared(group) -> dict:
     return group.portal.data.get("topics") or {}
 
 
+def lending(decisions, group):
+    """(portal, decision) for every item tagged with a topic: the portal's topic pages list it."""
+    for d in decisions:
+        if d.item.meta is not None and d.item.fields.get("tags"):
+            yield group.portal.id, d
+
+
 def topics(group, decisions, mode: str) -> list[Topic]:
     """Every topic of the portal with its published items, newest first."""
     out = []

@@ -39,11 +39,19 @@ class Checker:
 
     def __init__(self, group, as_of=None, now=None):
         self.group = group
-        self.as_of = as_of or dates.today()
+        self._as_of = as_of or dates.today()
+        self.read_the_day = False        # did a rule read `as_of` (set per item by the gate)?
         self.now = now or dates.now()
         self.base: str | None = None     # `check --base REF`: the branch a pull request goes into
         self._memo: dict = {}
         self.calendar = workdays.Calendar.load(group.root)   # a malformed holiday file: ConfigError now, before any fork
+
+    @property
+    def as_of(self):
+        """The day the rules judge by. Reading it makes the decision about the item at hand
+        hold for this day only (a remembered decision without it holds on later days)."""
+        self.read_the_day = True
+        return self._as_of
 
     @cached_property
     def signers(self) -> list:
