@@ -564,12 +564,21 @@ def recover(target: Target, echo) -> None:
     target.sh(f'rm -f "$T/{JOURNAL}"')
 
 
+class UnloggedSwitch(Exception):
+    """`current` was switched but the log entry could not be written (the journal keeps it)."""
+
+
 def switch_logged(target: Target, release: str | None, entry: dict) -> None:
-    """Journal, switch, log: a crash at any point leaves the journal for the next run."""
+    """Journal, switch, log: a crash at any point leaves the journal for the next run.
+    Raises DeployError if nothing was switched, UnloggedSwitch if only the log failed."""
     target.write_file(JOURNAL, json.dumps(entry, ensure_ascii=False).encode("utf-8"))
     target.switch(release)
-    target.append_log(entry)
-    target.sh(f'rm -f "$T/{JOURNAL}"')
+    try:
+        target.append_log(entry)
+        target.sh(f'rm -f "$T/{JOURNAL}"')
+    except DeployError as exc:
+        raise UnloggedSwitch(f"{target.spec} 的部署记录未能写入（{exc}）；切换已记在 {JOURNAL}，"
+                             "下次运行 deploy 或 rollback 时自动补记") from exc
 
 
 def switched_to(target: Target, release: str | None) -> bool | None:
@@ -672,6 +681,10 @@ def deploy(output: Path, site_ids: list[str], targets: list[Target], sign_key: P
     except release_signing.SigningError as exc:
         raise DeployError(str(exc), 2) from exc
     conf = read_nginx_conf(nginx_conf)
+    try:                                  # the key is usable and registered, before anything is touched
+        release_signing.sign(b"govsite deploy key check\n", key, allowed)
+    except release_signing.SigningError as exc:
+        raise DeployError(str(exc), 2) from exc
     for t in targets:
         t.probe()
     with abortable(), ExitStack() as held:
@@ -702,8 +715,8 @@ def deploy(output: Path, site_ids: list[str], targets: list[Target], sign_key: P
                 discard(t, name)
             where = f"（已复制到的目标均已清除：{'、'.join(t.spec for t in copied)}）" if copied else ""
             raise type(exc)(f"{exc}{where}", exc.code) if not isinstance(exc, Aborted) else exc
-        switch_all(targets, states, plan)
-        return finish(targets, states, name, keep, conf is not None, reload, echo)
+        unlogged = switch_all(targets, states, plan)
+        return finish(targets, states, name, keep, conf is not None, reload, echo, unlogged)
 
 
 def sign_key_path(sign_key: Path | None) -> Path:
@@ -725,12 +738,16 @@ def read_nginx_conf(path: Path | None) -> bytes | None:
         raise DeployError(f"无法读取 nginx 配置 {path}：{tool_errors.oserror(exc)}（先运行 govsite nginx-config --output）", 2) from exc
 
 
-def switch_all(targets: list[Target], states: list[State], plan: Plan) -> None:
-    """Switch every target; if one fails, switch back those already switched."""
+def switch_all(targets: list[Target], states: list[State], plan: Plan) -> list[str]:
+    """Switch every target; if one fails, switch back those already switched.
+    Returns what went wrong after a switch that did happen (an unwritten log)."""
     done: list[tuple[Target, State]] = []
+    unlogged = []
     for t, s in zip(targets, states):
         try:
             switch_logged(t, plan.name, {**plan.entry, "previous": s.current})
+        except UnloggedSwitch as exc:
+            unlogged.append(str(exc))
         except DeployError as exc:
             there = switched_to(t, plan.name)
             if there:
@@ -740,6 +757,7 @@ def switch_all(targets: list[Target], states: list[State], plan: Plan) -> None:
                 raise DeployError(failed + "；没有任何目标被切换", exc.code) from exc
             raise SwitchedError(failed + "。" + switch_back(done, plan.name)) from exc
         done.append((t, s))
+    return unlogged
 
 
 def switch_back(done: list[tuple[Target, State]], name: str) -> str:
@@ -751,6 +769,8 @@ def switch_back(done: list[tuple[Target, State]], name: str) -> str:
         try:
             switch_logged(t, s.current, entry)
             said.append(f"{t.spec} 已切回 {s.current or '（无版本）'}")
+        except UnloggedSwitch as exc:
+            said.append(f"{t.spec} 已切回 {s.current or '（无版本）'}，但{exc}")
         except DeployError as exc:
             there = switched_to(t, s.current)
             if there:
@@ -761,9 +781,8 @@ def switch_back(done: list[tuple[Target, State]], name: str) -> str:
 
 
 def finish(targets: list[Target], states: list[State], name: str, keep: int, conf: bool, reload: str | None,
-           echo) -> str:
+           echo, problems: list[str]) -> str:
     """After every target is switched: nginx config, reload, prune. Every message says so."""
-    problems = []
     for t, s in zip(targets, states):
         try:
             if conf:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from . import dates, tamper
 from .deploy import (DeployError, SwitchedError, Target, abortable, actor, carry_assets, check_tools, history,
-                     recover, switch_back, switch_logged, switched_to)
+                     recover, switch_back, switch_logged, switched_to, UnloggedSwitch)
 
 from contextlib import ExitStack
 
@@ -82,7 +82,7 @@ def rollback(targets: list[Target], allowed, release: str | None = None, force: 
             raise DeployError("不予回滚：" + "；".join(refusals) + "。确需回滚时加 --force")
         for said in refusals:
             echo(f"注意（--force）：{said}")
-        done = []
+        done, problems = [], []
         for t, s, name in zip(targets, states, chosen):
             if name == s.current:
                 echo(f"{t.spec}：{name} 已是当前版本，未作改动")
@@ -93,6 +93,8 @@ def rollback(targets: list[Target], allowed, release: str | None = None, force: 
                      "at": dates.now().isoformat(timespec="seconds"), "by": actor(), "forced": bool(refusals)}
             try:
                 switch_logged(t, name, entry)
+            except UnloggedSwitch as exc:
+                problems.append(str(exc))
             except DeployError as exc:
                 if switched_to(t, name):
                     done.append((t, s))
@@ -101,7 +103,6 @@ def rollback(targets: list[Target], allowed, release: str | None = None, force: 
                 raise SwitchedError(f"回滚 {t.spec} 时出错：{exc}。" + switch_back(done, name)) from exc
             done.append((t, s))
         result = {t.spec: name for t, name in zip(targets, chosen)}
-        problems = []
         for t, s in done:
             echo(f"已回滚：{t.spec}/current -> releases/{result[t.spec]}（原为 {s.current}）")
             if reload:
