@@ -213,8 +213,9 @@ def compare(expected: dict, tree: Tree, allowed_extra: dict[str, str] | None = N
     carried_dirs = {"/".join(p.split("/")[:i]) for p in carried for i in range(1, p.count("/") + 1)}
     return {
         "modified": sorted(p for p in files if p in actual and actual[p]["sha256"] != files[p]["sha256"]),
-        "missing": sorted({p for p in files if p not in tree.entries and p not in tree.unreadable}
-                          | {d for d in dirs if d not in tree.entries and d not in tree.unreadable}),
+        "missing": sorted({p for p in files if p not in actual and p not in tree.unreadable}
+                          | {d for d in dirs if tree.entries.get(d, Entry("", 0)).kind != "dir"
+                             and d not in tree.unreadable}),
         "unexpected": sorted({p for p in actual if p not in files and p not in carried}
                              | {d for d in tree.dirs() if d not in dirs and d not in carried_dirs}),
         "special": sorted(f"{p}（{kind}）" for p, kind in tree.special().items()),

@@ -53,7 +53,7 @@ def signed_manifests(target: Target, name: str, allowed) -> tuple[dict[str, dict
     for fname in sorted(found):
         if fname.endswith(".json.sig"):
             if fname[:-4] not in found:
-                bad[fname[:-9]] = "只有签名，没有清单"
+                bad[fname[:-9]] = f"没有签名清单（{MANIFESTS}/{name}/{fname[:-4]} 缺失，只剩签名）"
             continue
         if not fname.endswith(".json"):
             bad[fname] = f"{MANIFESTS}/{name}/ 中多出文件 {manifest.shown(fname)}"
