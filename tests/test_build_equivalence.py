@@ -2,7 +2,7 @@
 build writes, on a copy of the demo group, also after each kind of change.
 
 Declared differences (build timestamps): report.json "generated", each
-manifest.json "build.built_at", and the <updated> of an Atom feed without
+manifest's "build.built_at" (output/.manifests/), and the <updated> of an Atom feed without
 entries (feedgenerator writes the clock). A site that is not rebuilt keeps, in its manifest and its
 sitemap's list pages, the moment (as_of) of the build that made it; the
 builds here share one as_of.
@@ -66,10 +66,10 @@ def tree(out: Path) -> dict[str, bytes]:
         if rel == "report.json":
             doc = json.loads(data)
             doc["generated"] = None
-        elif rel.endswith("/manifest.json"):
+        elif rel.startswith(".manifests/"):
             doc = json.loads(data)
             doc["build"]["built_at"] = None
-            site = rel.split("/")[0]
+            site = rel.split("/")[1].removesuffix(".json")
             for name in doc["files"]:
                 if f"{site}/{name}" in stamped:
                     doc["files"][name] = None

@@ -32,6 +32,7 @@ import shutil
 import signal
 import subprocess
 import tarfile
+import tempfile
 import threading
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -127,6 +128,7 @@ class Target:
     host: str | None          # user@host, or None for a local folder
     path: str
     ssh: str = "ssh"          # the ssh command line (rsync -e uses the same)
+    control: str | None = None    # ControlPath of a shared SSH connection (see `session`)
 
     @classmethod
     def parse(cls, spec: str, ssh: str | None = None) -> "Target":
@@ -139,7 +141,29 @@ class Target:
 
     @property
     def ssh_args(self) -> list[str]:
-        return shlex.split(self.ssh) + ["-o", "BatchMode=yes", "-o", "ConnectTimeout=15"]
+        shared = (["-o", "ControlMaster=auto", "-o", f"ControlPath={self.control}", "-o", "ControlPersist=60"]
+                  if self.control else [])
+        return shlex.split(self.ssh) + ["-o", "BatchMode=yes", "-o", "ConnectTimeout=15", *shared]
+
+    @contextmanager
+    def session(self):
+        """One SSH connection shared by every step of a command (a step costs a few ms,
+        not a handshake); closed at the end, and idle masters expire after 60 s anyway."""
+        if self.host is None:
+            yield self
+            return
+        folder = tempfile.mkdtemp(prefix="govsite-ssh-")
+        self.control = f"{folder}/c"
+        try:
+            yield self
+        finally:
+            try:
+                subprocess.run(shlex.split(self.ssh) + ["-o", f"ControlPath={self.control}", "-O", "exit",
+                                                        self.host], capture_output=True, timeout=15)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+            self.control = None
+            shutil.rmtree(folder, ignore_errors=True)
 
     def tools(self) -> list[str]:
         """The programs this machine needs to reach the target."""
@@ -306,15 +330,16 @@ class Target:
                     found[rel] = data
         return found
 
-    def scan(self, rel: str) -> manifest.Tree | None:
+    def scan(self, rel: str, hashes: bool = True) -> manifest.Tree | None:
         """The tree at TARGET/rel by lstat, or None if it is not a real folder."""
         if self.host is None:
             path = Path(self.abs(rel))
             if path.is_symlink() or not path.is_dir():
                 return None
-            return manifest.scan(path)
-        raw = self.sh_raw(SCAN.replace("@REL@", shlex.quote(rel)))
-        return parse_scan(raw)
+            return manifest.scan(path, hashes)
+        script = SCAN.replace("@HASHES@", HASHES if hashes else "")
+        raw = self.sh_raw(script.replace("@REL@", shlex.quote(rel)))
+        return parse_scan(raw, hashes)
 
 
 # Prints: a status word, then the target of `current`, then the releases.
@@ -344,14 +369,15 @@ cd -P "$d" || exit 1
 echo ok
 find . -mindepth 1 -printf '%y %m %s %P\0' 2>/dev/null
 printf '\0'
-find . -type f -print0 2>/dev/null | xargs -0 -r timeout 900 sha256sum -z -- 2>/dev/null
+@HASHES@
 exit 0
 '''
+HASHES = "find . -type f -print0 2>/dev/null | xargs -0 -r timeout 900 sha256sum -z -- 2>/dev/null"
 
 _FIND_KINDS = {"l": "符号链接", "p": "命名管道（FIFO）", "s": "套接字", "c": "字符设备", "b": "块设备"}
 
 
-def parse_scan(raw: bytes) -> manifest.Tree | None:
+def parse_scan(raw: bytes, hashes: bool = True) -> manifest.Tree | None:
     if raw.startswith(b"none"):
         return None
     body = raw[3:]
@@ -372,8 +398,8 @@ def parse_scan(raw: bytes) -> manifest.Tree | None:
         if kind == "d":
             tree.entries[rel] = manifest.Entry("dir", mode)
         elif kind == "f":
-            if rel in digests:
-                tree.entries[rel] = manifest.Entry("file", mode, size, digests[rel])
+            if rel in digests or not hashes:
+                tree.entries[rel] = manifest.Entry("file", mode, size, digests.get(rel))
             else:
                 tree.unreadable[rel] = "无法读取"
         else:
@@ -685,9 +711,10 @@ def deploy(output: Path, site_ids: list[str], targets: list[Target], sign_key: P
         release_signing.sign(b"govsite deploy key check\n", key, allowed)
     except release_signing.SigningError as exc:
         raise DeployError(str(exc), 2) from exc
-    for t in targets:
-        t.probe()
     with abortable(), ExitStack() as held:
+        for t in targets:
+            held.enter_context(t.session())
+            t.probe()
         for t in targets:
             held.enter_context(t.lock())
         for t in targets:
@@ -825,7 +852,7 @@ def prune(target: Target, current: str, keep: int) -> list[str]:
                 named.update(f"{fname[:-5]}/{p}" for p in theme_files(data))
     stray = []
     for r in kept:
-        tree = target.scan(f"releases/{r}")
+        tree = target.scan(f"releases/{r}", hashes=False)
         if tree is None:
             continue
         stray += [f"releases/{r}/{p}" for p, e in tree.entries.items()

@@ -80,8 +80,8 @@ def sha256_file(path: Path) -> str:
         os.close(fd)
 
 
-def scan(root: Path) -> Tree:
-    """Every entry under `root` (dot folders included), by lstat."""
+def scan(root: Path, hashes: bool = True) -> Tree:
+    """Every entry under `root` (dot folders included), by lstat; files hashed unless `hashes` is false."""
     tree = Tree({}, {})
     root = Path(root)
 
@@ -105,7 +105,8 @@ def scan(root: Path) -> Tree:
                 walk(Path(entry.path), rel + "/")
             elif kind == stat.S_IFREG:
                 try:
-                    tree.entries[rel] = Entry("file", mode, st.st_size, sha256_file(Path(entry.path)))
+                    digest = sha256_file(Path(entry.path)) if hashes else None
+                    tree.entries[rel] = Entry("file", mode, st.st_size, digest)
                 except OSError as exc:
                     tree.unreadable[rel] = exc.strerror or str(exc)
             else:

@@ -65,9 +65,10 @@ def objections(target: Target, state, release: str, allowed) -> list[str]:
 def rollback(targets: list[Target], allowed, release: str | None = None, force: bool = False,
              reload: str | None = None, echo=print) -> dict[str, str]:
     check_tools(targets)
-    for t in targets:
-        t.probe()
     with abortable(), ExitStack() as held:
+        for t in targets:
+            held.enter_context(t.session())
+            t.probe()
         for t in targets:
             held.enter_context(t.lock())
         for t in targets:

@@ -53,11 +53,12 @@ def verify_targets(args) -> int:
     for spec in args.targets:
         target = Target.parse(spec, args.ssh)
         try:
-            state = target.probe(write=False)
-            if state.link is None and not state.releases and not target.read_file("deploy-log.jsonl"):
-                worst = max(worst, fail(f"{spec} 不是 govsite 的部署目标（没有 current、releases/ 和部署记录）"))
-                continue
-            result = tamper.check_live(target, allowed, [args.site] if args.site else None)
+            with target.session():
+                state = target.probe(write=False)
+                if state.link is None and not state.releases and not target.read_file("deploy-log.jsonl"):
+                    worst = max(worst, fail(f"{spec} 不是 govsite 的部署目标（没有 current、releases/ 和部署记录）"))
+                    continue
+                result = tamper.check_live(target, allowed, [args.site] if args.site else None)
         except DeployError as exc:
             worst = max(worst, fail(f"{spec}：{exc}", 2))
             continue
