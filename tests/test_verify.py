@@ -278,3 +278,15 @@ def test_any_added_file_is_reported_by_its_name_on_one_line(names):
         for name in diff["unexpected"]:
             shown = manifest.shown(name)
             assert "\n" not in shown and "\r" not in shown and shown.isprintable()
+
+
+def test_verify_url_against_a_server_that_is_down_names_every_file_in_chinese(group, deployed):
+    from tests.repo import free_port
+
+    current, _ = paths(deployed)
+    signed = deployed / "manifests" / current.name / "portal.json"
+    count = len(json.loads(signed.read_text(encoding="utf-8"))["files"])
+    proc = verify(group, "--url", f"http://127.0.0.1:{free_port()}/", "--site", "portal", "--manifest", signed)
+    assert proc.returncode == 1
+    assert proc.stdout.count("无法访问（连接被拒绝") == count
+    assert f"{count} 个文件不一致或无法取得" in proc.stdout and "Traceback" not in proc.stderr
