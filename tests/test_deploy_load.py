@@ -5,8 +5,6 @@ import re
 import threading
 import time
 
-import pytest
-
 from tests.nginx_server import get, running
 from tests.test_deploy import approved, build, deploy, live, target  # noqa: F401 - fixture
 

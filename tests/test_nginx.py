@@ -279,3 +279,13 @@ def test_a_gone_withdrawal_answers_410_after_deploy_with_the_documented_reload_s
         proc.send_signal(3)
         proc.wait(timeout=15)
         shutil.rmtree(prefix, ignore_errors=True)
+
+
+def test_a_symlink_planted_in_the_web_root_is_not_followed(served, running):
+    (served / "district" / "evil").symlink_to("/etc")
+    (served / "district" / "hosts.html").symlink_to("/etc/hosts")
+    for path in ("/evil/hostname", "/evil/passwd", "/hosts.html"):
+        status, headers, body = get(running, DISTRICT, path)
+        assert status in (403, 404), path
+        assert "root:" not in body and "localhost" not in body
+    assert get(running, DISTRICT, "/yaowen/qu-xinxi.html")[0] == 200      # the real files still are

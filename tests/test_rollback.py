@@ -3,7 +3,7 @@ the deploy log; never, without --force, to a tampered release or one that would 
 item withdrawn in the live one."""
 import json
 
-from tests.test_deploy import approved, build, deploy, live, log, releases, target, two_builds  # noqa: F401
+from tests.test_deploy import approved, build, deploy, live, log, target, two_builds  # noqa: F401 - fixtures
 
 
 def name(link: str) -> str:

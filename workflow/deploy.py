@@ -30,6 +30,7 @@ import re
 import shlex
 import shutil
 import signal
+import stat
 import subprocess
 import tarfile
 import tempfile
@@ -305,9 +306,7 @@ class Target:
         """The files of TARGET/manifests/<name>/ (regular files only; anything else is named)."""
         if self.host is None:
             folder = Path(self.abs(f"{MANIFESTS}/{name}"))
-            try:
-                st = os.lstat(folder)
-            except FileNotFoundError:
+            if not os.path.lexists(folder):
                 return {}
             if not os.path.isdir(folder) or os.path.islink(folder):
                 return {"": b""}
@@ -315,7 +314,6 @@ class Target:
             for entry in os.scandir(folder):
                 data = read_regular(Path(entry.path))
                 found[entry.name] = data if data is not None else b"\0special"
-            del st
             return found
         raw = self.sh_raw(f'd="$T/{MANIFESTS}/{name}"; if [ -d "$d" ] && [ ! -L "$d" ]; then '
                           f'tar -cf - -C "$d" .; fi')
@@ -414,7 +412,7 @@ def read_regular(path: Path, limit: int = 512 << 20) -> bytes | None:
     except OSError:
         return None
     try:
-        if not os.path.stat.S_ISREG(os.fstat(fd).st_mode):
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
             return None
         with os.fdopen(fd, "rb", closefd=False) as f:
             return f.read(limit)
@@ -659,7 +657,7 @@ def copy_release(target: Target, state: State, output: Path, plan: Plan, bwlimit
     name = plan.name
     partial = f"releases/.partial-{name}"
     target.sh(f'mkdir -p "$T/releases" "$T/{MANIFESTS}" && rm -rf "$T"/releases/.partial-* '
-              f'"$T"/{MANIFESTS}/.partial-* && mkdir "$T/{partial}"')
+              f'"$T"/{MANIFESTS}/.partial-* "$T"/{NGINX_CONF}.* && mkdir "$T/{partial}"')
     try:
         for sid in plan.signed:
             echo(f"[{sid}] 复制到 {target.spec} …")
@@ -742,8 +740,13 @@ def deploy(output: Path, site_ids: list[str], targets: list[Target], sign_key: P
                 discard(t, name)
             where = f"（已复制到的目标均已清除：{'、'.join(t.spec for t in copied)}）" if copied else ""
             raise type(exc)(f"{exc}{where}", exc.code) if not isinstance(exc, Aborted) else exc
-        unlogged = switch_all(targets, states, plan)
-        return finish(targets, states, name, keep, conf is not None, reload, echo, unlogged)
+        unlogged = switch_all([(t, s, name, {**entry, "previous": s.current}) for t, s in zip(targets, states)])
+        try:
+            return finish(targets, states, name, keep, conf is not None, reload, echo, unlogged)
+        except SwitchedError:
+            raise
+        except DeployError as exc:
+            raise SwitchedError(f"网站已切换到新版本 {name}，之后：{exc}", exc.code) from exc
 
 
 def sign_key_path(sign_key: Path | None) -> Path:
@@ -765,45 +768,45 @@ def read_nginx_conf(path: Path | None) -> bytes | None:
         raise DeployError(f"无法读取 nginx 配置 {path}：{tool_errors.oserror(exc)}（先运行 govsite nginx-config --output）", 2) from exc
 
 
-def switch_all(targets: list[Target], states: list[State], plan: Plan) -> list[str]:
-    """Switch every target; if one fails, switch back those already switched.
-    Returns what went wrong after a switch that did happen (an unwritten log)."""
-    done: list[tuple[Target, State]] = []
+def switch_all(moves: list[tuple[Target, State, str, dict]]) -> list[str]:
+    """Switch every target to its release, journalled; if one fails (or we are stopped),
+    switch back those already switched and say where each stands. Returns what went
+    wrong after switches that did happen (an unwritten log)."""
+    done: list[tuple[Target, State, str]] = []
     unlogged = []
-    for t, s in zip(targets, states):
+    for t, s, release, entry in moves:
         try:
-            switch_logged(t, plan.name, {**plan.entry, "previous": s.current})
+            switch_logged(t, release, entry)
         except UnloggedSwitch as exc:
             unlogged.append(str(exc))
         except DeployError as exc:
-            there = switched_to(t, plan.name)
-            if there:
-                done.append((t, s))
+            if switched_to(t, release):
+                done.append((t, s, release))
             failed = f"切换 {t.spec} 时出错：{exc}"
             if not done:
                 raise DeployError(failed + "；没有任何目标被切换", exc.code) from exc
-            raise SwitchedError(failed + "。" + switch_back(done, plan.name)) from exc
-        done.append((t, s))
+            raise SwitchedError(failed + "。" + switch_back(done), exc.code) from exc
+        done.append((t, s, release))
     return unlogged
 
 
-def switch_back(done: list[tuple[Target, State]], name: str) -> str:
+def switch_back(done: list[tuple[Target, State, str]]) -> str:
     """Return already switched targets to their previous release; say where each stands."""
     said = []
-    for t, s in done:
-        entry = {"action": "revert", "release": s.current, "previous": name,
+    for t, s, release in done:
+        entry = {"action": "revert", "release": s.current, "previous": release,
                  "at": dates.now().isoformat(timespec="seconds"), "by": actor()}
+        back = s.current or "（无版本）"
         try:
             switch_logged(t, s.current, entry)
-            said.append(f"{t.spec} 已切回 {s.current or '（无版本）'}")
+            said.append(f"{t.spec} 已切回 {back}")
         except UnloggedSwitch as exc:
-            said.append(f"{t.spec} 已切回 {s.current or '（无版本）'}，但{exc}")
+            said.append(f"{t.spec} 已切回 {back}，但{exc}")
         except DeployError as exc:
-            there = switched_to(t, s.current)
-            if there:
-                said.append(f"{t.spec} 已切回 {s.current or '（无版本）'}，但部署记录未写入（下次运行时补记）")
+            if switched_to(t, s.current):
+                said.append(f"{t.spec} 已切回 {back}，但部署记录未写入（下次运行时补记）")
             else:
-                said.append(f"{t.spec} 切回失败，线上仍是新版本 {name}：{exc}")
+                said.append(f"{t.spec} 切回失败，线上仍是 {release}：{exc}")
     return "；".join(said)
 
 

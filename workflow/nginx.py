@@ -88,6 +88,8 @@ def server_block(site, root: str, gone_items, listen: str = "80", cert: str | No
         "    charset utf-8;",
         f"    charset_types {CHARSET_TYPES};",
         "    server_tokens off;",
+        "    # A symlink placed in the web root is never followed (`current` itself, above the root, is).",
+        "    disable_symlinks on from=$document_root;",
         "    gzip on;",
         "    gzip_vary on;",
         "    gzip_min_length 256;",

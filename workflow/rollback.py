@@ -7,11 +7,11 @@ both, and the refusal names what it found.
 """
 from __future__ import annotations
 
+from contextlib import ExitStack
+
 from . import dates, tamper
 from .deploy import (DeployError, SwitchedError, Target, abortable, actor, carry_assets, check_tools, history,
-                     recover, switch_back, switch_logged, switched_to, UnloggedSwitch)
-
-from contextlib import ExitStack
+                     recover, switch_all)
 
 
 def choose(target: Target, state, release: str | None) -> str:
@@ -83,29 +83,20 @@ def rollback(targets: list[Target], allowed, release: str | None = None, force: 
             raise DeployError("不予回滚：" + "；".join(refusals) + "。确需回滚时加 --force")
         for said in refusals:
             echo(f"注意（--force）：{said}")
-        done, problems = [], []
+        moves = []
         for t, s, name in zip(targets, states, chosen):
             if name == s.current:
                 echo(f"{t.spec}：{name} 已是当前版本，未作改动")
                 continue
             carry_assets(t, s.current, f"releases/{name}")
-            entry = {"action": "rollback", "release": name, "previous": s.current,
-                     "to": "named" if release else "previous",
-                     "at": dates.now().isoformat(timespec="seconds"), "by": actor(), "forced": bool(refusals)}
-            try:
-                switch_logged(t, name, entry)
-            except UnloggedSwitch as exc:
-                problems.append(str(exc))
-            except DeployError as exc:
-                if switched_to(t, name):
-                    done.append((t, s))
-                if not done:
-                    raise
-                raise SwitchedError(f"回滚 {t.spec} 时出错：{exc}。" + switch_back(done, name)) from exc
-            done.append((t, s))
+            moves.append((t, s, name, {"action": "rollback", "release": name, "previous": s.current,
+                                       "to": "named" if release else "previous",
+                                       "at": dates.now().isoformat(timespec="seconds"), "by": actor(),
+                                       "forced": bool(refusals)}))
+        problems = switch_all(moves)
         result = {t.spec: name for t, name in zip(targets, chosen)}
-        for t, s in done:
-            echo(f"已回滚：{t.spec}/current -> releases/{result[t.spec]}（原为 {s.current}）")
+        for t, s, name, _ in moves:
+            echo(f"已回滚：{t.spec}/current -> releases/{name}（原为 {s.current}）")
             if reload:
                 try:
                     t.sh(reload)
