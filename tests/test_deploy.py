@@ -449,3 +449,34 @@ def test_a_second_concurrent_deploy_is_refused(group, target, two_builds):
         out, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err.decode()
     assert live(target) != first
+
+
+# -- a target an intruder has tampered with: no hang, nothing written through a planted link --
+
+def test_a_fifo_planted_as_the_lock_file_is_refused_not_waited_on(group, target, two_builds):
+    first = two_builds(target)
+    (target / ".deploy.lock").unlink()
+    os.mkfifo(target / ".deploy.lock")
+    proc = cli(group, "deploy", "--to", target, "--sign-key", group.keys[DEPLOY], timeout=60)
+    assert proc.returncode == 1
+    assert ".deploy.lock 不是普通文件" in proc.stderr and "未改动" in proc.stderr
+    assert live(target) == first
+
+
+@pytest.mark.parametrize("plant", ["symlink", "fifo"])
+def test_a_deploy_log_replaced_by_a_link_or_fifo_is_refused_before_the_switch(group, target, two_builds,
+                                                                              tmp_path, plant):
+    first = two_builds(target)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("不应被改动\n", encoding="utf-8")
+    (target / "deploy-log.jsonl").unlink()
+    if plant == "symlink":
+        (target / "deploy-log.jsonl").symlink_to(victim)
+    else:
+        os.mkfifo(target / "deploy-log.jsonl")
+    proc = cli(group, "deploy", "--to", target, "--sign-key", group.keys[DEPLOY], timeout=60)
+    assert proc.returncode == 1
+    assert "deploy-log.jsonl 不是普通文件" in proc.stderr and "未改动" in proc.stderr
+    assert live(target) == first
+    assert victim.read_text(encoding="utf-8") == "不应被改动\n"
+    assert not list((target / "releases").glob(".partial-*")) and len(releases(target)) == 1

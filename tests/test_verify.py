@@ -92,6 +92,30 @@ def unix_socket(path: Path):
     s.close()
 
 
+def sparse_like(page: Path):
+    """A file of the page's size whose content was never written (a sparse hole)."""
+    size = page.stat().st_size
+    page.unlink()
+    page.touch()
+    os.truncate(page, size)
+
+
+def deep(folder: Path, depth: int = 1500):
+    path = os.fsencode(folder)
+    fd = os.open(path, os.O_RDONLY)
+    for _ in range(depth):                     # deeper than Python's recursion limit
+        os.mkdir(b"d", dir_fd=fd)
+        new = os.open(b"d", os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = new
+    os.close(fd)
+
+
+def fifo_over(path: Path):
+    path.unlink()
+    os.mkfifo(path)
+
+
 def changed_byte(page: Path):
     data = bytearray(page.read_bytes())
     data[len(data) // 2] ^= 0x01
@@ -129,6 +153,15 @@ TAMPERS = {
     "current-pointed-at-an-older-release": (point_current_at, "部署记录表明线上版本应为"),
     "deploy-log-deleted": (lambda t, c, o: (t / "deploy-log.jsonl").unlink(), "部署记录 deploy-log.jsonl 缺失"),
     "deploy-log-garbled": (lambda t, c, o: (t / "deploy-log.jsonl").write_text("{\n"), "第 1 行不是 govsite 的部署记录"),
+    "huge-sparse-file": (lambda t, c, o: os.truncate(c / "portal/huge.bin", 1 << 40) if (c / "portal/huge.bin").touch()
+                         is None else None, "多出：huge.bin"),
+    "sparse-file-as-big-as-a-page": (lambda t, c, o: sparse_like(c / "portal/index.html"), "被修改：index.html"),
+    "deep-folders": (lambda t, c, o: deep(c / "portal"), "多出：d/d/d/d"),
+    "undecodable-name": (lambda t, c, o: os.close(os.open(os.fsencode(c / "portal") + b"/\xff\n.html",
+                                                         os.O_CREAT | os.O_WRONLY, 0o644)),
+                         "多出：\\xff\\n.html"),
+    "fifo-as-manifest": (lambda t, c, o: fifo_over(t / "manifests" / c.name / "portal.json"), "不是普通文件"),
+    "fifo-as-deploy-log": (lambda t, c, o: fifo_over(t / "deploy-log.jsonl"), "deploy-log.jsonl 不是普通文件"),
     "current-out-of-releases": (lambda t, c, o: ((t / ".c").symlink_to("/etc"), (t / ".c").rename(t / "current")),
                                 "不是 releases/ 下的任何版本"),
 }
@@ -139,7 +172,11 @@ def test_every_tamper_is_detected_named_and_never_hangs_or_shows_a_traceback(gro
     tamper, words = TAMPERS[name]
     current, older = paths(deployed)
     tamper(deployed, current, older)
-    proc = verify(group, "--root", deployed)
+    try:
+        proc = verify(group, "--root", deployed)
+    finally:
+        if name == "deep-folders":             # deeper than shutil.rmtree can go
+            subprocess.run(["rm", "-rf", str(current / "portal" / "d")], check=True)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert words in proc.stdout, proc.stdout
     assert "Traceback" not in proc.stderr + proc.stdout

@@ -257,7 +257,7 @@ class Target:
                 raise DeployError(f"{self.spec} 上另一个部署或回滚正在进行（{self.path}/.deploy.lock 被占用），"
                                   "请等它结束后再试")
             err = proc.stderr.read().decode("utf-8", "replace").strip()
-            raise DeployError(f"无法在 {self.spec} 上加锁：{tool_errors.zh(err) or code}")
+            raise DeployError(f"无法在 {self.spec} 上加锁：{tool_errors.zh(err) if err else code}")
         try:
             yield
         finally:
@@ -267,16 +267,27 @@ class Target:
             except subprocess.TimeoutExpired:
                 stop(proc)
 
-    def read_file(self, rel: str) -> bytes | None:
-        """A regular file of the target (never a symlink or FIFO), or None if there is none."""
+    def read_file(self, rel: str, strict: bool = False) -> bytes | None:
+        """A regular file of the target (never a symlink or FIFO), or None if there is none.
+        `strict`: something else in its place is an error, not an absence."""
         if self.host is None:
-            return read_regular(Path(self.abs(rel)))
-        out = self.sh_raw(f'f="$T/{rel}"; if [ -f "$f" ] && [ ! -L "$f" ]; then echo y; cat "$f"; else echo n; fi')
-        return out[2:] if out.startswith(b"y\n") else None
+            path = Path(self.abs(rel))
+            data = read_regular(path)
+            odd = data is None and os.path.lexists(path)
+        else:
+            out = self.sh_raw(f'f="$T/{rel}"; if [ -f "$f" ] && [ ! -L "$f" ]; then echo y; cat "$f"; '
+                              f'elif [ -e "$f" ] || [ -L "$f" ]; then echo s; else echo n; fi')
+            data = out[2:] if out.startswith(b"y\n") else None
+            odd = out.startswith(b"s")
+        if odd and strict:
+            raise DeployError(f"{self.spec}/{rel} 不是普通文件（符号链接、FIFO 或目录；可能被篡改），请检查")
+        return data
 
     def write_file(self, rel: str, data: bytes) -> None:
-        """Write TARGET/rel whole or not at all (a temporary file renamed over it)."""
-        self.sh(f'f="$T/{rel}"; mkdir -p "$(dirname "$f")" && cat > "$f.tmp" && mv -f "$f.tmp" "$f"', data)
+        """Write TARGET/rel whole or not at all (a fresh temporary file renamed over it,
+        so nothing planted there — a symlink, a FIFO — is written through)."""
+        self.sh(f'f="$T/{rel}"; mkdir -p "$(dirname "$f")" && rm -rf "$f.tmp" && cat > "$f.tmp" '
+                f'&& mv -f "$f.tmp" "$f"', data)
 
     def switch(self, name: str | None) -> None:
         if name is None:
@@ -286,10 +297,10 @@ class Target:
                     f'&& mv -T .current.new current')
 
     def read_log(self) -> list[dict]:
-        return parse_log(self.read_file(LOG) or b"", self.spec)
+        return parse_log(self.read_file(LOG, strict=True) or b"", self.spec)
 
     def read_journal(self) -> dict | None:
-        data = self.read_file(JOURNAL)
+        data = self.read_file(JOURNAL, strict=True)
         if data is None:
             return None
         try:
@@ -300,7 +311,8 @@ class Target:
 
     def append_log(self, entry: dict) -> None:
         line = json.dumps(entry, ensure_ascii=False) + "\n"
-        self.sh(f'cat >> "$T/{LOG}"', line.encode("utf-8"))
+        self.sh(f'f="$T/{LOG}"; if [ -L "$f" ] || {{ [ -e "$f" ] && [ ! -f "$f" ]; }}; then '
+                f'echo "$f 不是普通文件（可能被篡改）" >&2; exit 1; fi; cat >> "$f"', line.encode("utf-8"))
 
     def manifests(self, name: str) -> dict[str, bytes]:
         """The files of TARGET/manifests/<name>/ (regular files only; anything else is named)."""
@@ -328,16 +340,35 @@ class Target:
                     found[rel] = data
         return found
 
-    def scan(self, rel: str, hashes: bool = True) -> manifest.Tree | None:
-        """The tree at TARGET/rel by lstat, or None if it is not a real folder."""
+    def scan(self, rel: str) -> manifest.Tree | None:
+        """The tree at TARGET/rel by lstat (no hashes yet), or None if it is not a real folder."""
         if self.host is None:
             path = Path(self.abs(rel))
             if path.is_symlink() or not path.is_dir():
                 return None
-            return manifest.scan(path, hashes)
-        script = SCAN.replace("@HASHES@", HASHES if hashes else "")
-        raw = self.sh_raw(script.replace("@REL@", shlex.quote(rel)))
-        return parse_scan(raw, hashes)
+            return manifest.scan(path, hashes=False)
+        return parse_scan(self.sh_raw(SCAN.replace("@REL@", shlex.quote(rel))))
+
+    def hash_into(self, tree: manifest.Tree, rel: str, paths: list[str]) -> None:
+        """Fill in the SHA-256 of these files of `tree` (read under TARGET/rel)."""
+        if not paths:
+            return
+        if self.host is None:
+            manifest.hash_into(tree, Path(self.abs(rel)), paths)
+            return
+        raw = self.sh_raw(HASH.replace("@REL@", shlex.quote(rel)),
+                          b"".join(os.fsencode(p) + b"\0" for p in paths))
+        found = {}
+        for record in raw.split(b"\0"):
+            if len(record) > 66 and record[64:66] == b"  ":
+                found[os.fsdecode(record[66:])] = record[:64].decode("ascii")
+        for p in paths:
+            entry = tree.entries[p]
+            if p in found:
+                tree.entries[p] = manifest.Entry(entry.kind, entry.mode, entry.size, found[p])
+            else:
+                tree.unreadable[p] = "无法读取"
+                del tree.entries[p]
 
 
 # Prints: a status word, then the target of `current`, then the releases.
@@ -356,39 +387,37 @@ ls -1A "$T/releases" 2>/dev/null || true
 '''
 
 # flock holds the lock while `cat` reads our stdin: closing it, or dying, releases it.
-LOCK = 'exec flock -n -E 75 "$T/.deploy.lock" sh -c "echo locked; exec cat >/dev/null"'
+# A lock file that is not a regular file (a planted FIFO would block flock's open) is refused.
+LOCK = ('l="$T/.deploy.lock"; if [ -L "$l" ] || { [ -e "$l" ] && [ ! -f "$l" ]; }; then '
+        'echo "$l 不是普通文件（可能被篡改），请检查后删除" >&2; exit 76; fi\n'
+        'exec flock -n -E 75 "$l" sh -c "echo locked; exec cat >/dev/null"')
 
-# A tree by lstat over SSH (GNU find and coreutils): type, mode, size and path of every
-# entry, an empty record, then the SHA-256 of every regular file. Nothing is followed.
+# A tree by lstat over SSH (GNU find): type, mode, size and path of every entry, NUL
+# separated. Nothing is followed, nothing is opened.
 SCAN = r'''
 d="$T/"@REL@
 if [ -L "$d" ] || [ ! -d "$d" ]; then echo none; exit 0; fi
 cd -P "$d" || exit 1
 echo ok
 find . -mindepth 1 -printf '%y %m %s %P\0' 2>/dev/null
-printf '\0'
-@HASHES@
 exit 0
 '''
-HASHES = "find . -type f -print0 2>/dev/null | xargs -0 -r timeout 900 sha256sum -z -- 2>/dev/null"
+
+# SHA-256 of the files named on stdin (NUL separated), only regular files.
+HASH = r'''
+cd -P "$T/"@REL@ || exit 1
+xargs -0 -r timeout 900 sha256sum -z -- 2>/dev/null
+exit 0
+'''
 
 _FIND_KINDS = {"l": "符号链接", "p": "命名管道（FIFO）", "s": "套接字", "c": "字符设备", "b": "块设备"}
 
 
-def parse_scan(raw: bytes, hashes: bool = True) -> manifest.Tree | None:
+def parse_scan(raw: bytes) -> manifest.Tree | None:
     if raw.startswith(b"none"):
         return None
-    body = raw[3:]
-    listing, _, hashes = body.partition(b"\0\0")
     tree = manifest.Tree({}, {})
-    digests = {}
-    for record in hashes.split(b"\0"):
-        if len(record) > 66 and record[64:66] == b"  ":
-            rel = os.fsdecode(record[66:])
-            digests[rel.removeprefix("./")] = record[:64].decode("ascii")
-    for record in listing.split(b"\0"):
-        if not record:
-            continue
+    for record in raw[3:].split(b"\0"):
         parts = record.split(b" ", 3)
         if len(parts) != 4:
             continue
@@ -396,10 +425,7 @@ def parse_scan(raw: bytes, hashes: bool = True) -> manifest.Tree | None:
         if kind == "d":
             tree.entries[rel] = manifest.Entry("dir", mode)
         elif kind == "f":
-            if rel in digests or not hashes:
-                tree.entries[rel] = manifest.Entry("file", mode, size, digests.get(rel))
-            else:
-                tree.unreadable[rel] = "无法读取"
+            tree.entries[rel] = manifest.Entry("file", mode, size)
         else:
             tree.entries[rel] = manifest.Entry(_FIND_KINDS.get(kind, "未知类型的文件"), mode)
     return tree
@@ -717,6 +743,7 @@ def deploy(output: Path, site_ids: list[str], targets: list[Target], sign_key: P
             held.enter_context(t.lock())
         for t in targets:
             recover(t, echo)
+            t.read_log()                  # a log that is not ours (garbled, a FIFO, a symlink): stop here
         states = [t.probe() for t in targets]
         if not force and all(unchanged(t, s, manifests) for t, s in zip(targets, states)):
             names = sorted({s.current for s in states})
@@ -855,7 +882,7 @@ def prune(target: Target, current: str, keep: int) -> list[str]:
                 named.update(f"{fname[:-5]}/{p}" for p in theme_files(data))
     stray = []
     for r in kept:
-        tree = target.scan(f"releases/{r}", hashes=False)
+        tree = target.scan(f"releases/{r}")
         if tree is None:
             continue
         stray += [f"releases/{r}/{p}" for p, e in tree.entries.items()

@@ -81,16 +81,18 @@ def sha256_file(path: Path) -> str:
 
 
 def scan(root: Path, hashes: bool = True) -> Tree:
-    """Every entry under `root` (dot folders included), by lstat; files hashed unless `hashes` is false."""
+    """Every entry under `root` (dot folders included), by lstat; files hashed unless
+    `hashes` is false (then `hash_into` hashes only what a comparison needs, so a
+    huge planted file costs nothing). Iterative: any depth of folders is fine."""
     tree = Tree({}, {})
-    root = Path(root)
-
-    def walk(folder: Path, prefix: str):
+    pending = [(Path(root), "")]
+    while pending:
+        folder, prefix = pending.pop()
         try:
             listing = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
             tree.unreadable[prefix.rstrip("/") or "."] = exc.strerror or str(exc)
-            return
+            continue
         for entry in listing:
             rel = prefix + entry.name
             try:
@@ -102,18 +104,41 @@ def scan(root: Path, hashes: bool = True) -> Tree:
             mode = stat.S_IMODE(st.st_mode)
             if kind == stat.S_IFDIR:
                 tree.entries[rel] = Entry("dir", mode)
-                walk(Path(entry.path), rel + "/")
+                pending.append((Path(entry.path), rel + "/"))
             elif kind == stat.S_IFREG:
-                try:
-                    digest = sha256_file(Path(entry.path)) if hashes else None
-                    tree.entries[rel] = Entry("file", mode, st.st_size, digest)
-                except OSError as exc:
-                    tree.unreadable[rel] = exc.strerror or str(exc)
+                tree.entries[rel] = Entry("file", mode, st.st_size)
             else:
                 tree.entries[rel] = Entry(SPECIAL.get(kind, "未知类型的文件"), mode)
-
-    walk(root, "")
+    if hashes:
+        hash_into(tree, Path(root), [p for p, e in tree.entries.items() if e.kind == "file"])
     return tree
+
+
+def hash_into(tree: Tree, root: Path, paths: list[str]) -> None:
+    """Fill in the SHA-256 of these files of `tree` (read under `root`)."""
+    for rel in paths:
+        try:
+            digest = sha256_file(Path(root) / rel)
+        except OSError as exc:
+            tree.unreadable[rel] = exc.strerror or str(exc)
+            del tree.entries[rel]
+            continue
+        entry = tree.entries[rel]
+        tree.entries[rel] = Entry(entry.kind, entry.mode, entry.size, digest)
+
+
+def needed(expected: dict, tree: Tree, allowed_extra: dict[str, dict] | None = None) -> list[str]:
+    """The files whose content decides a comparison: listed (here or as carried assets)
+    with the size found. Any other file differs already by its size or its presence."""
+    files, extra = expected["files"], allowed_extra or {}
+    out = []
+    for rel, e in tree.entries.items():
+        if e.kind != "file" or e.sha256 is not None:
+            continue
+        want = files.get(rel) or extra.get(rel)
+        if want is not None and want.get("size") == e.size:
+            out.append(rel)
+    return sorted(out)
 
 
 def approval_times(item) -> dict[tuple[str, str], str]:
@@ -201,19 +226,22 @@ def read(path: Path) -> dict:
     return parse(text, str(path))
 
 
-def compare(expected: dict, tree: Tree, allowed_extra: dict[str, str] | None = None) -> dict[str, list[str]]:
-    """Differences between a manifest and a tree read with `scan`.
-
-    `allowed_extra` maps paths that may be present beyond the manifest (assets
-    carried over from other signed releases) to their SHA-256."""
+def compare(expected: dict, tree: Tree, allowed_extra: dict[str, dict] | None = None) -> dict[str, list[str]]:
+    """Differences between a manifest and a tree read with `scan` (the files `needed`
+    hashed). `allowed_extra` maps paths that may be present beyond the manifest
+    (assets carried over from other signed releases) to their {sha256, size}."""
     files = expected["files"]
-    actual = tree.files()
+    actual = {p: e for p, e in tree.entries.items() if e.kind == "file"}
     extra = allowed_extra or {}
     dirs = set(expected.get("dirs", []))
-    carried = {p for p in actual if p not in files and extra.get(p) == actual[p]["sha256"]}
+
+    def same(entry: Entry, want: dict) -> bool:
+        return entry.size == want.get("size", entry.size) and entry.sha256 == want["sha256"]
+
+    carried = {p for p in actual if p not in files and p in extra and same(actual[p], extra[p])}
     carried_dirs = {"/".join(p.split("/")[:i]) for p in carried for i in range(1, p.count("/") + 1)}
     return {
-        "modified": sorted(p for p in files if p in actual and actual[p]["sha256"] != files[p]["sha256"]),
+        "modified": sorted(p for p in files if p in actual and not same(actual[p], files[p])),
         "missing": sorted({p for p in files if p not in actual and p not in tree.unreadable}
                           | {d for d in dirs if tree.entries.get(d, Entry("", 0)).kind != "dir"
                              and d not in tree.unreadable}),

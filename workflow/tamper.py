@@ -89,16 +89,18 @@ def signed_time(data: dict):
         return dates.now()
 
 
-def carried_allowance(target: Target, releases: list[str], allowed) -> dict[str, dict[str, str]]:
-    """site -> {theme path: sha256} of the fingerprinted assets named by the signed
-    manifests of `releases`: the files a release may carry beyond its own."""
-    out: dict[str, dict[str, str]] = {}
+def own_assets(data: dict) -> dict[str, dict]:
+    return {p: e for p, e in data["files"].items() if p.startswith("theme/") and assets.is_fingerprinted(p)}
+
+
+def carried_allowance(target: Target, releases: list[str], allowed) -> dict[str, dict[str, dict]]:
+    """site -> {theme path: {sha256, size}} of the fingerprinted assets named by the
+    signed manifests of `releases`: the files a release may carry beyond its own."""
+    out: dict[str, dict[str, dict]] = {}
     for name in releases:
         good, _ = signed_manifests(target, name, allowed)
         for sid, data in good.items():
-            for path in data["files"]:
-                if path.startswith("theme/") and assets.is_fingerprinted(path):
-                    out.setdefault(sid, {})[path] = data["files"][path]["sha256"]
+            out.setdefault(sid, {}).update(own_assets(data))
     return out
 
 
@@ -123,9 +125,12 @@ def check_release(target: Target, name: str, allowed, sites: list[str] | None = 
         result.problems.append(bad.pop(""))
     allowance = carried_allowance(target, [r for r in (others or []) if r != name], allowed)
     for sid, data in good.items():
-        for path in data["files"]:
-            if path.startswith("theme/") and assets.is_fingerprinted(path):
-                allowance.setdefault(sid, {}).setdefault(path, data["files"][path]["sha256"])
+        for path, entry in own_assets(data).items():
+            allowance.setdefault(sid, {}).setdefault(path, entry)
+    wanted = []
+    for sid, data in good.items():
+        wanted += [f"{sid}/{p}" for p in manifest.needed(data, subtree(tree, sid), allowance.get(sid))]
+    target.hash_into(tree, f"releases/{name}", wanted)
     top = {p: e for p, e in tree.entries.items() if "/" not in p}
     folders = {p for p, e in top.items() if e.kind == "dir"}
     for p, e in sorted(top.items()):
