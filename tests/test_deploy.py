@@ -292,18 +292,25 @@ def test_keep_must_be_a_positive_number(group, target):
 # -- the switch is journalled: messages after it say so, a crash is recovered ---------------
 
 def test_a_log_that_cannot_be_written_after_the_switch_is_said_and_recovered_next_run(group, target, two_builds):
+    import resource
+
     first = two_builds(target)
-    (target / "deploy-log.jsonl").rename(target / "saved-log")
-    (target / "deploy-log.jsonl").mkdir()                   # appending to it now fails
-    code, out, err = deploy(group, target)
-    assert code == 1, out + err
+    entries = log(target)
+    padded = {**entries[0], "note": "x" * (2 << 20)}         # a 2 MB log …
+    (target / "deploy-log.jsonl").write_text(json.dumps(padded, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    def small_files():                                       # … that no file over 1 MB may grow:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))   # the copy works, the append fails
+
+    proc = subprocess.run([GOVSITE, "--root", str(group.root), "deploy", "--to", str(target),
+                           "--sign-key", str(group.keys[DEPLOY])], capture_output=True, text=True,
+                          preexec_fn=small_files, timeout=300)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
     second = live(target)
-    assert second != first, out + err                        # the switch happened …
-    assert "已切换" in err or "已部署" in out
-    assert "未部署" not in err and "未改动" not in err       # … and no message says otherwise
+    assert second != first                                   # the switch happened …
+    assert "已切换" in proc.stderr and "下次运行" in proc.stderr
+    assert "未部署" not in proc.stderr and "未改动" not in proc.stderr     # … and no message says otherwise
     assert json.loads((target / "deploy-journal.json").read_text())["release"] == second.split("/")[1]
-    (target / "deploy-log.jsonl").rmdir()
-    (target / "saved-log").rename(target / "deploy-log.jsonl")
     code, out, err = deploy(group, target)                   # the next run completes the log
     assert code == 0, err
     assert "补记" in out

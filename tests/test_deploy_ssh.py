@@ -155,14 +155,19 @@ def test_primary_and_standby_servers_get_the_same_release_and_roll_back_together
         assert "第一版的标题" in page.read_text(encoding="utf-8")
 
 
-def test_a_copy_failing_on_one_server_switches_none_and_leaves_no_release_behind(group, sshd, three):
-    folders, specs = three
+def first_deployed_second_built(group, specs, sshd, folders) -> str:
+    """Build 1 live on every server; build 2 in output/. Returns build 1's `current`."""
     approved(group, title="第一版的标题")
     build(group)
     assert deploy(group, *specs, sshd=sshd)[0] == 0
-    first = live(folders[0])
     approved(group, title="第二版的标题")
     build(group)
+    return live(folders[0])
+
+
+def test_a_copy_failing_on_one_server_switches_none_and_leaves_no_release_behind(group, sshd, three):
+    folders, specs = three
+    first = first_deployed_second_built(group, specs, sshd, folders)
     (folders[2] / "manifests").rename(folders[2] / "manifests.saved")
     (folders[2] / "manifests").write_text("not a folder")        # the SSH server cannot take the release
     code, out, err = deploy(group, *specs, sshd=sshd)
@@ -176,12 +181,7 @@ def test_a_copy_failing_on_one_server_switches_none_and_leaves_no_release_behind
 
 def test_a_switch_failing_on_one_server_switches_back_the_others(group, sshd, three):
     folders, specs = three
-    approved(group, title="第一版的标题")
-    build(group)
-    assert deploy(group, *specs, sshd=sshd)[0] == 0
-    first = live(folders[0])
-    approved(group, title="第二版的标题")
-    build(group)
+    first = first_deployed_second_built(group, specs, sshd, folders)
     blocker = folders[2] / ".current.new"                  # `mv -T .current.new current` fails there
     blocker.mkdir()
     (blocker / "x").write_text("x")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.group_setup import published, receiving_portal
+from tests.nginx_server import command, main_conf
 from tests.repo import free_port, wait_listening
 from tests.test_deploy import target  # noqa: F401 - fixture
 from workflow import nginx
@@ -21,26 +22,8 @@ PORTAL = "www.test-city.gov.cn"
 DISTRICT = "district.test-city.gov.cn"
 
 
-def nginx_conf(prefix: Path, sites_conf: Path) -> Path:
-    temps = "\n".join(f"  {name}_temp_path {prefix}/{name}_temp;"
-                      for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    conf = prefix / "nginx.conf"
-    conf.write_text(f"""worker_processes 1;
-pid {prefix}/nginx.pid;
-events {{ worker_connections 64; }}
-http {{
-  include /etc/nginx/mime.types;
-  default_type application/octet-stream;
-  access_log {prefix}/access.log;
-{temps}
-  include {sites_conf};
-}}
-""")
-    return conf
-
-
-def nginx_cmd(prefix: Path, conf: Path, *extra) -> list[str]:
-    return ["nginx", "-p", str(prefix), "-c", str(conf), "-e", str(prefix / "error.log"), *extra]
+nginx_conf = main_conf
+nginx_cmd = command
 
 
 @pytest.fixture
@@ -236,7 +219,6 @@ def test_fingerprinted_assets_are_cached_for_a_year_html_is_revalidated_and_text
 
 
 def test_a_gone_withdrawal_answers_410_after_deploy_with_the_documented_reload_step(group, target):
-    from tests.nginx_server import command, main_conf
     from tests.repo import DEPLOY
 
     item = published(group, group.item("district", "yaowen", "hui-shou", title="将被删除的信息"))

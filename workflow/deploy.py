@@ -735,16 +735,7 @@ def deploy(output: Path, site_ids: list[str], targets: list[Target], sign_key: P
         release_signing.sign(b"govsite deploy key check\n", key, allowed)
     except release_signing.SigningError as exc:
         raise DeployError(str(exc), 2) from exc
-    with abortable(), ExitStack() as held:
-        for t in targets:
-            held.enter_context(t.session())
-            t.probe()
-        for t in targets:
-            held.enter_context(t.lock())
-        for t in targets:
-            recover(t, echo)
-            t.read_log()                  # a log that is not ours (garbled, a FIFO, a symlink): stop here
-        states = [t.probe() for t in targets]
+    with holding(targets, echo) as states:
         if not force and all(unchanged(t, s, manifests) for t, s in zip(targets, states)):
             names = sorted({s.current for s in states})
             echo(f"线上版本 {'、'.join(names)} 与本次构建完全相同，未建立新版本（需要时用 --force）")
@@ -774,6 +765,23 @@ def deploy(output: Path, site_ids: list[str], targets: list[Target], sign_key: P
             raise
         except DeployError as exc:
             raise SwitchedError(f"网站已切换到新版本 {name}，之后：{exc}", exc.code) from exc
+
+
+@contextmanager
+def holding(targets: list[Target], echo):
+    """What deploy and rollback do first: signals abort cleanly, one SSH connection per
+    target, every target usable and locked, a journalled switch of a run that died
+    completed, the log readable. Yields the targets' states, as they are under the lock."""
+    with abortable(), ExitStack() as held:
+        for t in targets:
+            held.enter_context(t.session())
+            t.probe()
+        for t in targets:
+            held.enter_context(t.lock())
+        for t in targets:
+            recover(t, echo)
+            t.read_log()                  # a log that is not ours (garbled, a FIFO, a symlink): stop here
+        yield [t.probe() for t in targets]
 
 
 def sign_key_path(sign_key: Path | None) -> Path:

@@ -7,11 +7,9 @@ both, and the refusal names what it found.
 """
 from __future__ import annotations
 
-from contextlib import ExitStack
-
 from . import dates, tamper
-from .deploy import (DeployError, SwitchedError, Target, abortable, actor, carry_assets, check_tools, history,
-                     recover, switch_all)
+from .deploy import (DeployError, SwitchedError, Target, actor, carry_assets, check_tools, history, holding,
+                     switch_all)
 
 
 def choose(target: Target, state, release: str | None) -> str:
@@ -65,15 +63,7 @@ def objections(target: Target, state, release: str, allowed) -> list[str]:
 def rollback(targets: list[Target], allowed, release: str | None = None, force: bool = False,
              reload: str | None = None, echo=print) -> dict[str, str]:
     check_tools(targets)
-    with abortable(), ExitStack() as held:
-        for t in targets:
-            held.enter_context(t.session())
-            t.probe()
-        for t in targets:
-            held.enter_context(t.lock())
-        for t in targets:
-            recover(t, echo)
-        states = [t.probe() for t in targets]
+    with holding(targets, echo) as states:
         chosen = [choose(t, s, release) for t, s in zip(targets, states)]
         refusals = []
         for t, s, name in zip(targets, states, chosen):
