@@ -18,12 +18,13 @@ from workflow import approval, cli, dates
 PROJECT = Path(__file__).resolve().parent.parent
 
 REVIEWERS = ["chu.shen", "zhong.shen", "qu.shen", "stranger"]   # stranger: not in allowed_signers
+DEPLOY = "deploy"            # the deploy identity: signs release manifests (namespace govsite-manifest)
 
 
 def make_keys(folder: Path) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     keys = {}
-    for rid in REVIEWERS + ["editor.a"]:
+    for rid in REVIEWERS + ["editor.a", DEPLOY]:
         key = folder / rid
         if not key.exists():
             subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", rid, "-f", str(key)],
@@ -74,11 +75,14 @@ class Repo:
         (root / "content").mkdir(exist_ok=True)
         self.write_signers([r for r in REVIEWERS if r != "stranger"])
 
-    def write_signers(self, rids, namespace=approval.NAMESPACE):
+    def write_signers(self, rids, namespace=approval.NAMESPACE, deploy=True):
         lines = []
         for rid in rids:
             kind, b64 = Path(f"{self.keys[rid]}.pub").read_text().split()[:2]
             lines.append(f'{rid} namespaces="{namespace}" {kind} {b64}')
+        if deploy:
+            kind, b64 = Path(f"{self.keys[DEPLOY]}.pub").read_text().split()[:2]
+            lines.append(f'{DEPLOY} namespaces="govsite-manifest" {kind} {b64}')
         (self.root / "keys").mkdir(exist_ok=True)
         (self.root / "keys" / "allowed_signers").write_text("\n".join(lines) + "\n")
 

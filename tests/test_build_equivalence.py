@@ -2,10 +2,9 @@
 build writes, on a copy of the demo group, also after each kind of change.
 
 Declared differences (build timestamps): report.json "generated", each
-manifest.json "build.built_at", and the <updated> of an Atom feed without
+manifest's "build.built_at" (output/.manifests/), and the <updated> of an Atom feed without
 entries (feedgenerator writes the clock). A site that is not rebuilt keeps, in
-its manifest ("build.as_of") and its sitemap's list pages (<lastmod> of URLs
-ending in "/"), the moment of the build that made it: those are blanked too.
+its manifest ("build.as_of") the moment of the build that made it: blanked too.
 """
 import datetime as dt
 import json
@@ -62,18 +61,15 @@ def tree(out: Path) -> dict[str, bytes]:
         if rel.endswith(".atom.xml") and b"<entry>" not in data:
             data = re.sub(rb"<updated>[^<]*</updated>", b"<updated/>", data)
             stamped.add(rel)
-        if rel.endswith("sitemap.xml"):
-            data = re.sub(rb"(<loc>[^<]*/</loc>\s*<lastmod>)[^<]*(</lastmod>)", rb"\1\2", data)
-            stamped.add(rel)
         files[rel] = data
     for rel, data in files.items():
         if rel == "report.json":
             doc = json.loads(data)
             doc["generated"] = None
-        elif rel.endswith("/manifest.json"):
+        elif rel.startswith(".manifests/"):
             doc = json.loads(data)
             doc["build"]["built_at"] = doc["build"]["as_of"] = None
-            site = rel.split("/")[0]
+            site = rel.split("/")[1].removesuffix(".json")
             for name in doc["files"]:
                 if f"{site}/{name}" in stamped:
                     doc["files"][name] = None

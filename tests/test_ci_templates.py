@@ -97,10 +97,31 @@ def run_lines(root, lines, env):
     return results
 
 
-def environment(base, target, names):
+def environment(base, target, names, root=None):
     env = {**os.environ, "PATH": BIN + os.pathsep + os.environ["PATH"], "DEPLOY_TARGET": str(target)}
     env.update({n: base for n in names})
+    if root is not None:
+        env.update(deploy_identity(root, target))
     return env
+
+
+def deploy_identity(root: Path, target: Path) -> dict:
+    """The secrets the publish job reads: a deploy key (made now) registered in the demo's
+    allowed_signers, and a reload step that checks the installed nginx configuration with a
+    real `nginx -t`, then leaves a mark."""
+    key = root.parent / "deploy-sign"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "deploy", "-f", str(key)], check=True)
+    kind, b64 = Path(f"{key}.pub").read_text().split()[:2]
+    with open(root / "keys" / "allowed_signers", "a") as f:
+        f.write(f'deploy namespaces="govsite-manifest" {kind} {b64}\n')
+    prefix = root.parent / "nginx"
+    prefix.mkdir()
+    (prefix / "nginx.conf").write_text(f"""pid {prefix}/nginx.pid;
+events {{ worker_connections 64; }}
+http {{ include /etc/nginx/mime.types; access_log off; include {target}/nginx/govsite.conf; }}
+""")
+    check = f"nginx -t -q -p {prefix} -c {prefix}/nginx.conf -e {prefix}/error.log"
+    return {"GOVSITE_DEPLOY_KEY": str(key), "NGINX_RELOAD": f"{check} && touch {prefix}/reloaded"}
 
 
 @pytest.mark.parametrize("name", TEMPLATES)
@@ -113,7 +134,7 @@ def test_template_runs_review_then_publish_on_the_demo(name, demo, target):
     assert any(l.strip() == "govsite build --strict" for l in review)
     assert any(l.strip() == "govsite linkcheck" for l in review)
     assert any("govsite deploy --to" in l for l in publish)
-    env = environment(base, target, base_vars)
+    env = environment(base, target, base_vars, root)
 
     for line, code, out in run_lines(root, review, env):
         assert code == 0, (line, out)
@@ -128,6 +149,9 @@ def test_template_runs_review_then_publish_on_the_demo(name, demo, target):
         assert code == 0, (line, out)
     live = target / "current" / "portal" / "index.html"
     assert live.is_file()
+    assert f'root "{target}/current/portal";' in (target / "nginx" / "govsite.conf").read_text(encoding="utf-8")
+    assert (root.parent / "nginx" / "reloaded").is_file()        # the reload step ran, after nginx -t passed
+    assert any("--reload" in l and "--nginx-conf" in l for l in publish)
     page = live.read_text(encoding="utf-8")
     assert 'content="noindex"' not in page                      # production pages may be indexed
     assert f"https://{load_group(root).portal.domain}/" in page

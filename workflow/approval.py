@@ -192,10 +192,10 @@ def _why_not(entries: list[Signer], by: str, at: dt.datetime) -> str:
     return f"{by} 的这把密钥在 {shown} 不可用于审核签名"
 
 
-def sign(data: bytes, key_path: Path) -> str:
+def sign(data: bytes, key_path: Path, namespace: str = NAMESPACE) -> str:
     """Sign with `ssh-keygen -Y sign` (stdin to stdout). Raises SignerError."""
     proc = subprocess.run(
-        ["ssh-keygen", "-Y", "sign", "-q", "-f", str(key_path), "-n", NAMESPACE],
+        ["ssh-keygen", "-Y", "sign", "-q", "-f", str(key_path), "-n", namespace],
         input=data, capture_output=True,
     )
     if proc.returncode != 0 or b"BEGIN SSH SIGNATURE" not in proc.stdout:

@@ -5,9 +5,10 @@ file), who approved it at which level and when (only approvals whose
 signature verifies count), when it was first published, and who withdrew it,
 when and why (a verified `withdrawal` block).
 
-"First published" is the first deploy that contained the item, read from the
-target's deploy-log.jsonl (written by `govsite deploy`, one line per deploy
-with the items of every site): that is when it went live. Without a deploy
+"First published" is the first production deploy that contained the item, read
+from the target's deploy-log.jsonl (written by `govsite deploy`, one line per
+deploy with the items of every site): that is when it went live. A preview
+build deployed for testing (--allow-preview) is not a publication. Without a deploy
 log it is unknown, and said so.
 """
 from __future__ import annotations
@@ -46,9 +47,12 @@ def git_creators(root: Path) -> dict[str, dict] | None:
 
 
 def first_deploys(log: list[dict]) -> dict[str, dict]:
-    """relpath -> {at, release} of the first deploy containing it."""
+    """relpath -> {at, release} of the first production deploy containing it. A preview
+    build deployed with --allow-preview published nothing (noindex, /<site>/ URLs);
+    entries written before the log recorded the mode count as production."""
     first: dict[str, dict] = {}
-    for entry in sorted((e for e in log if e.get("action") == "deploy"), key=lambda e: e.get("at") or ""):
+    deploys = [e for e in log if e.get("action") == "deploy" and e.get("mode", "production") == "production"]
+    for entry in sorted(deploys, key=lambda e: e.get("at") or ""):
         for paths in (entry.get("items") or {}).values():
             for path in paths:
                 first.setdefault(path, {"at": entry.get("at"), "release": entry.get("release")})

@@ -100,7 +100,7 @@ def _build(group: Group, only, output: Path, mode: str, as_of, echo, jobs: int, 
     prints = buildcache.fingerprints(selected, group, decisions, env)
     last = {sid: e for sid, e in cache.sites().items() if sid in group.sites} if incremental else {}
     stale = [s for s in selected if last.get(s.id, {}).get("fingerprint") != prints[s.id]
-             or not (output / s.id).is_dir()]
+             or not (output / s.id).is_dir() or not manifest.path_for(output, s.id).is_file()]
     staging = output / ".staging"
     shutil.rmtree(staging, ignore_errors=True)
     result = BuildResult(output, decisions=decisions, unchanged=[s.id for s in selected if s not in stale])
@@ -197,7 +197,8 @@ def build_sites(sites, group: Group, staging: Path, mode: str, as_of, decisions,
             pages, deferred = links.check_site(staging, group, site_id)
         finally:
             search.finish_index(indexing)
-        manifest.write_manifest(staging / site_id, site, [d for d in decisions if d.item.site_id == site_id], info)
+        manifest.write_manifest(staging / site_id, manifest.path_for(staging, site_id), site,
+                                [d for d in decisions if d.item.site_id == site_id], info)
         result.seconds = time.monotonic() - started
         return Built(result, pages, deferred)
 
@@ -273,7 +274,8 @@ def build_site(site, group: Group, out: Path, mode: str, as_of, decisions,
 
 
 def swap_in(staging: Path, output: Path, site_ids: list[str]) -> None:
-    """Replace output/<site> by the freshly built staging/<site>, one rename each."""
+    """Replace output/<site> by the freshly built staging/<site>, one rename each;
+    then its manifest (kept outside the site folder, never served)."""
     for sid in site_ids:
         target = output / sid
         old = output / f".old-{sid}"
@@ -282,6 +284,8 @@ def swap_in(staging: Path, output: Path, site_ids: list[str]) -> None:
             target.rename(old)
         (staging / sid).rename(target)
         shutil.rmtree(old, ignore_errors=True)
+        manifest.path_for(output, sid).parent.mkdir(exist_ok=True)
+        manifest.path_for(staging, sid).replace(manifest.path_for(output, sid))
 
 
 def item_url(group: Group, decision: Decision, mode: str) -> str | None:

@@ -60,7 +60,7 @@ def tree(folder: Path, skip=("__pycache__",), skip_suffix: str | None = None) ->
 # Every library whose behaviour can change a finding or a page.
 LIBRARIES = ("pelican", "jinja2", "markupsafe", "cmarkgfm", "markdown", "pyyaml", "nh3", "lxml", "idna", "sshsig",
              "cryptography", "chinese-calendar", "pypinyin", "pagefind", "pagefind-bin-extended",
-             "beautifulsoup4", "feedgenerator", "python-dateutil", "holidays", "openpyxl")
+             "beautifulsoup4", "feedgenerator", "python-dateutil", "holidays", "openpyxl", "linkchecker")
 
 
 def library_versions() -> list[str]:

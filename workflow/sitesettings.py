@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from . import assets
 from .sites import FAMILIES, Group, Site
 
 
@@ -49,6 +50,7 @@ def settings_for(site: Site, group: Group, output: Path, mode: str, as_of: dt.da
     conf = "publishconf.py" if mode == "production" else "pelicanconf.py"
     root = group.root
     url = site_url(site, mode)
+    fingerprinted = assets.fingerprints(root / "themes" / "govsite" / "static")
     override = {
         "PATH": str(site.dir),
         "OUTPUT_PATH": str(output),
@@ -63,5 +65,7 @@ def settings_for(site: Site, group: Group, output: Path, mode: str, as_of: dt.da
         "GOVSITE_AS_OF": as_of.isoformat(),
         "GOVSITE_URL_MODE": mode,
         "CACHE_PATH": str(output.parent / ".cache" / site.id),
+        "GOVSITE_ASSETS": fingerprinted,
+        "JINJA_GLOBALS": {"asset": assets.jinja_global(fingerprinted)},
     }
     return read_settings(str(root / conf), override=override)

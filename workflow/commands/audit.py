@@ -28,7 +28,7 @@ def run(args) -> int:
     if args.deploys:
         target = Target.parse(args.deploys, args.ssh)
         try:
-            target.probe()
+            target.probe(write=False)
             log = target.read_log()
         except (DeployError, ValueError) as exc:
             print(f"govsite audit: 无法读取部署记录：{exc}", file=sys.stderr)

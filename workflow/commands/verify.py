@@ -1,10 +1,14 @@
-"""`govsite verify --root DIR | --url BASE_URL --site ID`: live files against manifest.json.
+"""`govsite verify --root TARGET [--root TARGET…] | --url BASE_URL --site ID`: anti-tamper.
 
-Anti-tamper (第二十七条): every file listed in the manifest must be there with
-the same SHA-256, and (for a folder) nothing else may be there.
+--root: the live release of each deploy target against its signed manifests
+(workflow/tamper.py says what is checked). --url: every file of a site's
+manifest fetched over HTTP; each failure (403, 404, changed, unreachable) is
+named and the check goes on. Exit 0 all intact, 1 anything tampered or
+failing, 2 usage error or a target that cannot be read.
 """
 from __future__ import annotations
 
+import hashlib
 import sys
 import urllib.error
 import urllib.parse
@@ -12,20 +16,22 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .. import manifest
-
-LABELS = {"modified": "被修改", "missing": "缺失", "unexpected": "多出"}
+from .. import manifest, release_signing, tamper, tool_errors
+from ..approval import ALLOWED_SIGNERS
+from ..deploy import DeployError, Target
 
 
 def register(sub):
-    p = sub.add_parser("verify", help="防篡改校验：比对线上文件与 manifest.json")
+    p = sub.add_parser("verify", help="防篡改校验：线上版本与部署时签名的清单逐一比对")
     where = p.add_mutually_exclusive_group(required=True)
-    where.add_argument("--root", dest="live_root", type=Path, metavar="DIR",
-                       help="网站目录（含 manifest.json），或部署目标/版本目录（校验其下每个网站）")
+    where.add_argument("--root", "--to", dest="targets", action="append", metavar="TARGET",
+                       help="部署目标（本地目录或 user@host:/path），可重复（主备服务器）")
     where.add_argument("--url", metavar="BASE_URL", help="网站地址，如 https://www.example.gov.cn/")
-    p.add_argument("--site", metavar="ID", help="网站标识（--url 时必填）")
+    p.add_argument("--site", metavar="ID", help="只校验此网站（--url 时必填）")
+    p.add_argument("--ssh", metavar="CMD", help="ssh 命令行（默认环境变量 GOVSITE_SSH 或 ssh）")
+    p.add_argument("--allowed-signers", type=Path, metavar="FILE", help=f"公钥清单（默认 {ALLOWED_SIGNERS}）")
     p.add_argument("--manifest", type=Path, metavar="FILE",
-                   help="作为基准的 manifest.json（默认：--root 时用目录中的，--url 时用 output/<ID>/ 中的）")
+                   help="--url 时作为基准的清单（默认 output/.manifests/<ID>.json；旁边有 .sig 时校验签名）")
     p.set_defaults(func=run)
 
 
@@ -34,92 +40,111 @@ def fail(message: str, code: int = 2) -> int:
     return code
 
 
-def report(name: str, expected: dict, diff: dict[str, list[str]], note: str = "") -> bool:
-    count = sum(len(v) for v in diff.values())
-    if not count:
-        print(f"{name}：通过，{len(expected['files'])} 个文件与清单一致{note}")
-        return True
-    print(f"{name}：发现 {count} 处不一致（构建 {expected['build'].get('commit')}，"
-          f"{expected['build'].get('built_at')}）")
-    for kind, paths in diff.items():
-        for path in paths:
-            print(f"  {LABELS[kind]}：{path}")
-    return False
+def signers(args):
+    return release_signing.signers(args.allowed_signers or args.root / ALLOWED_SIGNERS)
 
 
-def load_reference(path: Path) -> dict:
+def verify_targets(args) -> int:
     try:
-        return manifest.parse(path.read_bytes(), str(path))
-    except OSError as exc:
-        raise manifest.ManifestError(f"无法读取 {path}（{exc.strerror}）") from exc
-
-
-def site_dirs(root: Path, only: str | None) -> list[Path]:
-    if (root / manifest.NAME).is_file():
-        return [root]
-    if (root / "current").is_dir():
-        root = root / "current"
-    found = sorted(p for p in root.iterdir() if (p / manifest.NAME).is_file()) if root.is_dir() else []
-    return [p for p in found if only is None or p.name == only]
-
-
-def verify_root(args) -> int:
-    root = args.live_root
-    if not root.is_dir():
-        return fail(f"目录 {root} 不存在")
-    dirs = [root] if args.manifest else site_dirs(root, args.site)
-    if not dirs:
-        return fail(f"{root} 下没有 manifest.json（不是 govsite 构建或部署的网站目录）")
-    ok = True
-    for site_dir in dirs:
+        allowed = signers(args)
+    except release_signing.SigningError as exc:
+        return fail(str(exc))
+    worst = 0
+    for spec in args.targets:
+        target = Target.parse(spec, args.ssh)
         try:
-            expected = load_reference(args.manifest) if args.manifest else manifest.read(site_dir)
-        except manifest.ManifestError as exc:
-            print(f"{site_dir}：{exc}")
-            ok = False
+            with target.session():
+                state = target.probe(write=False)
+                if state.link is None and not state.releases and not target.read_file("deploy-log.jsonl"):
+                    worst = max(worst, fail(f"{spec} 不是 govsite 的部署目标（没有 current、releases/ 和部署记录）"))
+                    continue
+                result = tamper.check_live(target, allowed, [args.site] if args.site else None)
+        except DeployError as exc:
+            worst = max(worst, fail(f"{spec}：{exc}", 2))
             continue
-        ok &= report(str(site_dir), expected, manifest.compare(expected, manifest.hash_tree(site_dir)))
-    return 0 if ok else 1
+        show(spec, result)
+        worst = max(worst, 0 if result.ok else 1)
+    return worst
 
 
-def fetch(url: str) -> bytes | None:
-    """The body, or None for 404/410. Other failures raise."""
+def show(spec: str, result: tamper.ReleaseCheck) -> None:
+    head = f"{spec}：线上版本 {result.release or '（无）'}"
+    if result.ok:
+        total = sum(s.files for s in result.sites)
+        print(f"{head}：通过，{len(result.sites)} 个网站、{total} 个文件与签名清单一致")
+        for s in result.sites:
+            print(f"  [{s.site}] 通过，{s.files} 个文件")
+        return
+    count = len(result.failures())
+    print(f"{head}：发现 {count} 处问题")
+    for p in result.problems:
+        print(f"  {p}")
+    for s in result.sites:
+        if not s.problems:
+            print(f"  [{s.site}] 通过，{s.files} 个文件")
+            continue
+        print(f"  [{s.site}] {len(s.problems)} 处问题：")
+        for p in s.problems:
+            print(f"    {p}")
+
+
+def fetch(url: str) -> tuple[bytes | None, str | None]:
+    """(body, None) or (None, what went wrong) — never raises."""
     try:
         with urllib.request.urlopen(url, timeout=20) as response:
-            return response.read()
+            return response.read(), None
     except urllib.error.HTTPError as exc:
-        if exc.code in (404, 410):
-            return None
-        raise
+        label = {403: "禁止访问", 404: "缺失", 410: "已删除"}.get(exc.code, "服务器返回错误")
+        return None, f"{label}（HTTP {exc.code}）"
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        text = tool_errors.oserror(reason) if isinstance(reason, OSError) else tool_errors.zh(str(reason))
+        return None, f"无法访问（{text}）"
+
+
+def load_reference(args) -> dict:
+    path = args.manifest or manifest.path_for(args.root / "output", args.site)
+    data = manifest.read(path)
+    sig = Path(f"{path}.sig")
+    if sig.is_file():
+        raw = path.read_bytes()
+        try:
+            release_signing.check(raw, sig.read_text(encoding="ascii", errors="replace"), signers(args),
+                                  tamper.signed_time(data))
+        except release_signing.SigningError as exc:
+            raise manifest.ManifestError(f"清单 {path} 的签名无效：{exc}") from exc
+    return data
 
 
 def verify_url(args) -> int:
     if not args.site:
         return fail("使用 --url 时须用 --site 指明网站标识")
-    reference = args.manifest or args.root / "output" / args.site / manifest.NAME
     try:
-        expected = load_reference(reference)
+        expected = load_reference(args)
     except manifest.ManifestError as exc:
-        return fail(f"{exc}。请用 --manifest 指定基准清单", 1)
+        return fail(f"{exc}。请用 --manifest 指定基准清单")
     base = args.url.rstrip("/") + "/"
 
     def one(path):
-        import hashlib
+        body, problem = fetch(base + urllib.parse.quote(path))
+        if problem is None and hashlib.sha256(body).hexdigest() != expected["files"][path]["sha256"]:
+            problem = "被修改"
+        return path, problem
 
-        body = fetch(base + urllib.parse.quote(path))
-        return path, None if body is None else hashlib.sha256(body).hexdigest()
-
-    try:
-        with ThreadPoolExecutor(8) as pool:
-            found = dict(pool.map(one, expected["files"]))
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        return fail(f"无法访问 {base}：{getattr(exc, 'reason', exc)}", 1)
-    actual = {p: {"sha256": h} for p, h in found.items() if h is not None}
-    diff = manifest.compare(expected, actual)
-    diff["unexpected"] = []
-    return 0 if report(f"{args.site}（{base}）", expected, diff,
-                       "（经 HTTP 无法列出多余文件，请在服务器上用 --root 校验）") else 1
+    with ThreadPoolExecutor(8) as pool:
+        found = list(pool.map(one, sorted(expected["files"])))
+    problems = [(p, why) for p, why in found if why]
+    name = f"{args.site}（{base}）"
+    if not problems:
+        print(f"{name}：通过，{len(found)} 个文件与清单一致（经 HTTP 无法列出多余文件，请在服务器上用 --root 校验）")
+        return 0
+    build = expected.get("build", {})
+    print(f"{name}：{len(problems)} 个文件不一致或无法取得（共 {len(found)} 个；构建 {build.get('commit')}，"
+          f"{build.get('built_at')}）")
+    for path, why in problems:
+        print(f"  {why}：{manifest.shown(path)}")
+    return 1
 
 
 def run(args) -> int:
-    return verify_root(args) if args.live_root else verify_url(args)
+    return verify_targets(args) if args.targets else verify_url(args)
