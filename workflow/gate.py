@@ -67,8 +67,11 @@ class Gate:
 
     def inputs(self, item: Item) -> tuple:
         """What a decision about `item` rests on besides its bytes (and the store's key):
-        the files it lists (by stat), and the commits that touched it."""
-        return attachments.stat_key(item), self.checker.history.key(item.relpath)
+        the files it lists (by stat), the commits that touched it, and whether the
+        items it links to exist."""
+        root = self.group.root
+        return (attachments.stat_key(item), self.checker.history.key(item.relpath),
+                tuple((t, os.path.isfile(root / t)) for t in item.links))
 
     def _known(self, path: str) -> Decision | None:
         if self.store is None or symlink_in(Path(path), self.group.content) is not None:

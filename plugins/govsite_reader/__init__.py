@@ -4,7 +4,7 @@ from pathlib import Path
 from pelican import signals
 from pelican.readers import BaseReader
 
-from workflow import render
+from workflow import itemlinks, render
 from workflow.pelican_glue import gate_of, metadata_for
 
 
@@ -18,6 +18,9 @@ class GovsiteReader(BaseReader):
         item = decision.item
         site = gate.group.sites[self.settings["GOVSITE"]["id"]]
         html = render.to_html(item.body) if item.meta is not None else ""
+        if item.links:      # links to other items, written as their files: their URLs
+            html = itemlinks.rewrite(html, item.relpath, gate.group, self.settings["GOVSITE_URL_MODE"],
+                                     lambda rel: (gate.group.root / rel).is_file())
         metadata = metadata_for(decision, site)
         if item.column:
             metadata["category"] = self.process_metadata("category", item.column)

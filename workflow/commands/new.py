@@ -14,7 +14,7 @@ import sys
 from .. import dates
 from ..workdays import policy
 from ..item_schema import COMMON, DEFAULT_TYPE, TYPE_FIELDS, TYPES
-from ..schema import PLACEHOLDER
+from ..schema import BODY_PLACEHOLDER, PLACEHOLDER
 from ..sites import load_group
 
 SLUG_MAX = 60
@@ -58,7 +58,7 @@ def scaffold(title: str, item_type: str, author: str | None) -> str:
         since = "不填则按成文日期 written 计算" if item_type == "policy" else "不填则不检查"
         lines.append(f"# formed: {dates.today().isoformat()}  # 信息形成或变更日期（第十八条：自该日起 "
                      f"{policy()['disclosure_workdays']} 个工作日内公开；{since}）；填写时删去行首的 #")
-    lines += ["---", "（在此填写正文）", ""]
+    lines += ["---", BODY_PLACEHOLDER, ""]
     return "\n".join(lines)
 
 
