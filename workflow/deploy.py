@@ -171,6 +171,9 @@ def check_output(output: Path, site_ids: list[str]) -> tuple[dict, dict[str, dic
         report = json.loads(report_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise DeployError(f"{report_path} 不存在或已损坏：请先运行 govsite build") from exc
+    if report.get("review_preview") or report.get("mode") == "review":
+        raise DeployError("这是审核预览（govsite build --review），含未经审核的信息，不予部署。"
+                          "请用 govsite build 或 govsite build --production 重新构建", 1)
     refused = [i["path"] for i in report.get("items", []) if i.get("status") == "refused"]
     if refused:
         shown = "、".join(refused[:10]) + ("……" if len(refused) > 10 else "")
@@ -185,6 +188,8 @@ def check_output(output: Path, site_ids: list[str]) -> tuple[dict, dict[str, dic
             data = manifest.read(site_dir)
         except manifest.ManifestError as exc:
             raise DeployError(f"网站 {sid}：{exc}，不予部署") from exc
+        if data.get("review_preview") or (data.get("build") or {}).get("mode") == "review":
+            raise DeployError(f"网站 {sid} 的输出是审核预览（含未经审核的信息），不予部署", 1)
         diff = manifest.compare(data, manifest.hash_tree(site_dir))
         changed = [p for kind in diff.values() for p in kind]
         if changed:

@@ -34,6 +34,7 @@ class Decision:
     inputs: tuple = ()           # what besides the item's bytes it was decided from (Gate.inputs)
     files: dict[str, str] = field(default_factory=dict)       # published file -> sha256 its approvals cover
     volatile: bool = False       # depends on the clock beyond the day: never remembered
+    pending: tuple = ()          # review preview only: the levels it still awaits (shown, not published)
 
     @property
     def published(self) -> bool:
@@ -120,6 +121,11 @@ class Gate:
             return Decision(item, State.REFUSED, findings, inputs=inputs, volatile=volatile)
         state = State.SCHEDULED if item.fields["date"] > self.as_of else State.PUBLISHED
         return Decision(item, state, findings, approvals, inputs=inputs, files=files, volatile=volatile)
+
+    def admit(self, decision: Decision) -> None:
+        """Replace the decision on its item (a review preview shows pending items)."""
+        self._decided[os.path.abspath(decision.item.path)] = decision
+        self._all = None
 
     def decide_all(self, paths=None, files=None) -> list[Decision]:
         """Every item's decision (or those under `paths`; `files`: find_items already ran)."""

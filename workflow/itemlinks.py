@@ -81,7 +81,7 @@ def _page(url, parts, site, here, fragment) -> Target | None:
     rest = parts[2:]
     if here.split("/")[1] != site.id and not url.lstrip().startswith("/"):
         return Target(url, "page", None, fragment,
-                      "相对的 .html 链接跨出了本网站：各网站在正式环境中域名不同，这样的链接会失效；请链接到对方信息的 .md 文件")
+                      "相对链接跨出了本网站：各网站在正式环境中域名不同，这样的链接会失效；请链接到对方信息的 .md 文件")
     if not rest or rest == ["index.html"] or (len(rest) == 1 and rest[0] in SITE_PAGES):
         return None
     if rest[0] not in site.columns:

@@ -76,7 +76,9 @@ def write_manifest(site_dir: Path, site, decisions, build_info: dict) -> None:
         "site": site.id,
         "domain": site.domain,
         "build": dict(build_info),
-        "items": [item_entry(d) for d in decisions if d.published],
+        **({"review_preview": True} if build_info.get("mode") == "review" else {}),
+        "items": [{**item_entry(d), **({"pending": list(d.pending)} if d.pending else {})}
+                  for d in decisions if d.published],
         "files": hash_tree(site_dir),
     }
     tmp = site_dir / f".{NAME}.tmp"

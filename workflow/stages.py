@@ -13,7 +13,7 @@ Anything else that would refuse an item refuses it at every stage.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import policy
 from .findings import ERROR, Finding
@@ -74,3 +74,23 @@ def awaiting(item, checker) -> list[Awaiting]:
 def label(finding: Finding, stage: str) -> str | None:
     """How a finding is labelled at `stage` (None: the usual 错误/警告)."""
     return "待审核" if stage == "commit" and is_pending(finding) else None
+
+
+def admit_pending(gate, decisions: list) -> list:
+    """A review preview (`govsite build --review`): items refused only for pending
+    approvals are shown, marked with the levels they await; every other refused item
+    stays out, as in any build (report.json lists its problems)."""
+    from .policy import State
+    from .rules.approvals import valid_approvals
+
+    out = []
+    for d in decisions:
+        if d.state == State.REFUSED and d.item.meta is not None and only_pending(d.findings):
+            item = d.item
+            state = State.SCHEDULED if item.fields["date"] > gate.as_of else State.PUBLISHED
+            d = replace(d, state=state, approvals=valid_approvals(item, gate.checker),
+                        files={n: h for n, _, h in gate.checker.covered(item)},
+                        pending=tuple(w.level for w in awaiting(item, gate.checker)) or ("审核",))
+            gate.admit(d)
+        out.append(d)
+    return out
