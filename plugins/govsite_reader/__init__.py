@@ -1,4 +1,5 @@
 """Reads items (YAML front matter + Markdown) with the same code as the rule set."""
+import sys
 from pathlib import Path
 
 from pelican import signals
@@ -31,5 +32,15 @@ def add_reader(readers):
     readers.reader_classes["md"] = GovsiteReader
 
 
+def only_through_govsite(pelican):
+    """Plain `pelican` in the repository knows neither the sites nor the gate: say what to run."""
+    if "GOVSITE" not in pelican.settings:
+        print("这是 govsite 站群仓库，不能直接运行 pelican：每个网站按 content/<网站>/site.yaml 构建，"
+              "未经审核的信息要被拦下。请运行 govsite build（预览：govsite build 后 govsite serve；"
+              "正式：govsite build --production），用法见 README。", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def register():
+    signals.initialized.connect(only_through_govsite)
     signals.readers_init.connect(add_reader)
