@@ -9,13 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.repo import PROJECT
+from tests.repo import PROJECT, copy_demo
 from workflow.sites import load_group
 
 CI = PROJECT / "workflow" / "ci"
 BIN = str(Path(sys.executable).parent)
-COPIED = ["content", "keys", "themes", "plugins", "pelicanconf.py", "publishconf.py", "CODEOWNERS",
-          "pyproject.toml"]
 
 
 def github(data) -> dict[str, list[str]]:
@@ -55,13 +53,8 @@ def git(root, *args):
 def demo(tmp_path):
     """The demo group as a Git repository: a base commit, then a pull request adding
     the Qingxiu district's items (signed in the demo)."""
-    root = tmp_path / "demo"
-    for name in COPIED:
-        src = PROJECT / name
-        if src.is_dir():
-            shutil.copytree(src, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(src, root / name)
+    root = copy_demo(tmp_path / "demo")
+    shutil.copy(PROJECT / "pyproject.toml", root / "pyproject.toml")
     git(root.parent, "init", "-q", "-b", "main", str(root))
     git(root, "config", "user.name", "编辑甲")
     git(root, "config", "user.email", "editor@nn-demo.gov.cn")

@@ -171,8 +171,8 @@ def test_codeowners_refuses_a_site_nobody_could_review_and_a_bad_handle(repo):
     assert code == 1 and "“zhong shen”不是代码托管平台账号" in err
 
 
-def test_the_repository_codeowners_is_up_to_date():
-    proc = subprocess.run([f"{BIN}/govsite", "--root", str(PROJECT), "codeowners", "--check"],
+def test_the_demo_codeowners_is_up_to_date(demo_root):
+    proc = subprocess.run([f"{BIN}/govsite", "--root", str(demo_root), "codeowners", "--check"],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
 
@@ -189,7 +189,7 @@ def test_new_policy_item_scaffolds_the_dates_its_disclosure_deadline_runs_from(g
               "issuer": "测试市人民政府", "written": "2020-01-06", "subject": "综合政务", "validity": "有效"}
     for name, value in filled.items():
         text = text.replace(f"{name}: {PLACEHOLDER}", f"{name}: {value}")
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text.replace("（在此填写正文）", "正文。"), encoding="utf-8")
     found = {(f["rule"], f["severity"]) for f in group.check_json(path)}
     assert ("disclosure.late", "warning") in found and not any(s == "error" and r != "approval.missing"
                                                                for r, s in found)

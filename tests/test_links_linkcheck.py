@@ -8,7 +8,7 @@ import urllib.parse
 
 import pytest
 
-from tests.repo import PROJECT, Repo
+from tests.repo import Repo
 from workflow import linkcheck
 
 
@@ -101,10 +101,10 @@ def test_linkcheck_with_a_bad_option_is_a_failure_not_a_result():
         linkcheck.interpret(proc)
 
 
-def test_linkcheck_passes_the_clean_demo(demo_output, tmp_path):
+def test_linkcheck_passes_the_clean_demo(demo_output, demo_root, tmp_path):
     output = tmp_path / "output"
     shutil.copytree(demo_output, output)
-    code, out, err = run_linkcheck(PROJECT, output)
+    code, out, err = run_linkcheck(demo_root, output)
     assert code == 0, out + err
     report = json.loads((output / "linkcheck.json").read_text(encoding="utf-8"))
     assert report["broken"] == [] and report["checked"] > 100
