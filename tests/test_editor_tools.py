@@ -34,7 +34,8 @@ def test_new_item_has_todays_date_an_ascii_slug_and_every_required_field_as_plac
     assert code == 0, err
     path = created(out, group.root)
     assert path.parent == group.root / "content/portal/zcwj"
-    assert SLUG_RE.match(path.stem) and path.stem.startswith("guan-yu-2026-nian-du")
+    month = dates.today().strftime("%Y-%m")
+    assert SLUG_RE.match(path.stem) and path.stem == f"{month}-shehui-baoxian-tiaozheng-tongzhi"
     meta = yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])
     assert meta["title"] == "关于2026年度社会保险调整的通知"
     assert str(meta["date"]) == dates.today().isoformat()
@@ -64,7 +65,8 @@ def test_same_title_twice_gets_a_second_slug_and_keeps_the_first_file(group):
     first = created(group.govsite("new", "--site", "portal", "--column", "tzgg", "停水通知")[1], group.root)
     before = first.read_bytes()
     second = created(group.govsite("new", "--site", "portal", "--column", "tzgg", "停水通知")[1], group.root)
-    assert first.stem == "ting-shui-tong-zhi" and second.stem == "ting-shui-tong-zhi-2"
+    month = dates.today().strftime("%Y-%m")
+    assert first.stem == f"{month}-tingshui-tongzhi" and second.stem == f"{month}-tingshui-tongzhi-2"
     assert first.read_bytes() == before
 
 
