@@ -104,14 +104,23 @@ def hooked(group, tmp_path):
     return env
 
 
-def test_pre_commit_hook_refuses_an_unapproved_item_and_names_the_problem(group, hooked):
+def test_pre_commit_hook_lets_an_unapproved_item_through_as_pending_and_names_who_may_sign(group, hooked):
     path = group.item(slug="wei-shenhe")
     git(group.root, "add", str(path))
     proc = git(group.root, "commit", "-m", "add item", check=False, env=hooked)
-    assert proc.returncode != 0
     output = proc.stdout + proc.stderr
-    assert "content/portal/yaowen/wei-shenhe.md" in output and "approval.missing" in output
-    assert "信息未经审核" in output
+    assert proc.returncode == 0, output
+    assert "content/portal/yaowen/wei-shenhe.md" in output and "待审核 approval.missing" in output
+    assert "“终审”（可审核：zhong.shen（终审人））" in output
+    assert git(group.root, "rev-list", "--count", "HEAD").stdout.strip() == "2"
+
+
+def test_pre_commit_hook_refuses_an_item_with_any_other_problem(group, hooked):
+    path = group.item(slug="bao-mi", confidentiality="pending")
+    git(group.root, "add", str(path))
+    proc = git(group.root, "commit", "-m", "add item", check=False, env=hooked)
+    assert proc.returncode != 0
+    assert "confidentiality.pending" in proc.stdout + proc.stderr
     assert git(group.root, "rev-list", "--count", "HEAD").stdout.strip() == "1"
 
 
@@ -121,17 +130,30 @@ def test_pre_commit_hook_lets_an_approved_item_through(group, hooked):
     git(group.root, "add", str(path))
     proc = git(group.root, "commit", "-m", "add item", check=False, env=hooked)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "govsite check" in proc.stdout + proc.stderr
+    assert "govsite check" in proc.stdout + proc.stderr and "待审核" not in proc.stdout + proc.stderr
     assert git(group.root, "rev-list", "--count", "HEAD").stdout.strip() == "2"
 
 
 def test_pre_commit_hook_checks_the_staged_version_not_the_working_copy(group, hooked):
-    path = group.item(slug="zan-cun")
-    git(group.root, "add", str(path))                       # staged: unapproved
-    assert group.approve(path, "zhong.shen")[0] == 0        # approved only in the working copy
+    path = group.item(slug="zan-cun", confidentiality="pending")
+    git(group.root, "add", str(path))                       # staged: not through the confidentiality review
+    path.write_text(path.read_text(encoding="utf-8").replace("pending", "passed"), encoding="utf-8")
     proc = git(group.root, "commit", "-m", "add item", check=False, env=hooked)
     assert proc.returncode != 0
-    assert "approval.missing" in proc.stdout + proc.stderr
+    assert "confidentiality.pending" in proc.stdout + proc.stderr
+
+
+def test_pre_commit_hook_checks_the_items_a_changed_attachment_or_site_yaml_affects(group, hooked):
+    path = group.item(slug="you-fujian", attachments=[{"file": "fujian.pdf", "title": "附件"}])
+    (path.parent / "fujian.pdf").write_bytes(b"%PDF-1.4\n" + b"0" * 3000)
+    assert group.approve(path, "zhong.shen")[0] == 0
+    git(group.root, "add", "-A")
+    assert git(group.root, "commit", "-m", "approved item", check=False, env=hooked).returncode == 0
+    (path.parent / "fujian.pdf").write_bytes(b"%PDF-1.4\n" + b"1" * 3000)      # only the attachment changes
+    git(group.root, "add", "-A")
+    proc = git(group.root, "commit", "-m", "replace attachment", check=False, env=hooked)
+    output = proc.stdout + proc.stderr
+    assert "you-fujian.md" in output and "附件 fujian.pdf 审核后被替换" in output and "待审核" in output
 
 
 # -- CODEOWNERS -----------------------------------------------------------------------------

@@ -90,6 +90,8 @@ def run(args) -> int:
 
 
 def summary(stage: str, checked: int, refused: int, pending: int, warnings: int) -> str:
+    if not pending:
+        return f"检查 {checked} 条信息：{refused} 条将被拒绝发布，{warnings} 条警告。"
     if stage == "commit":
         wait = f"{pending} 条待审核（可以提交；审核通过后才能发布）"
     elif stage == "pr":
