@@ -16,6 +16,24 @@ import yaml
 from workflow import approval, cli, dates
 
 PROJECT = Path(__file__).resolve().parent.parent
+# The demo group the tests build: a copy of the demo's content/, keys/ and CODEOWNERS
+# kept under tests/, so a city that replaces the live content/ keeps a passing suite.
+DEMO = PROJECT / "tests" / "fixtures" / "demo"
+CODE = ("pelicanconf.py", "publishconf.py", "themes", "plugins")
+
+
+def copy_demo(root: Path) -> Path:
+    """A group root at `root`: this repository's code and the demo fixture, outside any
+    Git repository (no history: the fixture's signatures are judged on their own)."""
+    root.mkdir(parents=True, exist_ok=True)
+    for base, names in ((PROJECT, CODE), (DEMO, ("content", "keys", "CODEOWNERS", "policy"))):
+        for name in names:
+            src = base / name
+            if src.is_dir():
+                shutil.copytree(src, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+            elif src.is_file():
+                shutil.copy(src, root / name)
+    return root
 
 REVIEWERS = ["chu.shen", "zhong.shen", "qu.shen", "stranger"]   # stranger: not in allowed_signers
 DEPLOY = "deploy"            # the deploy identity: signs release manifests (namespace govsite-manifest)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.repo import PROJECT, forge_approval
+from tests.repo import copy_demo, forge_approval
 from workflow import approval, dates, items
 from workflow.build import build
 from workflow.buildcache import environment
@@ -28,13 +28,7 @@ EDITED = "content/portal/yaowen/2026-11-changwu-huiyi-dongji-anquan.md"   # 终�
 def demo(tmp_path, keys) -> Path:
     """A copy of the demo group; the test key of zhong.shen also signs as the
     demo reviewer zhou.jie, so an edited item can be approved again."""
-    root = tmp_path / "demo"
-    root.mkdir()
-    for name in ("content", "themes", "plugins", "keys", "policy"):
-        if (PROJECT / name).exists():
-            shutil.copytree(PROJECT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pelicanconf.py", "publishconf.py"):
-        shutil.copy(PROJECT / name, root / name)
+    root = copy_demo(tmp_path / "demo")
     kind, b64 = Path(f"{keys['zhong.shen']}.pub").read_text().split()[:2]
     with open(root / "keys" / "allowed_signers", "a") as f:
         for reviewer in ("zhou.jie", "lin.hui"):       # the portal's and Qingxiu's 终审

@@ -137,11 +137,10 @@ def test_built_theme_satisfies_the_csp_without_inline_script_or_style(demo_outpu
     assert problems == []
 
 
-def test_nginx_config_covers_every_site_of_the_demo_group():
-    from tests.repo import PROJECT
+def test_nginx_config_covers_every_site_of_the_demo_group(demo_root):
     from workflow.sites import load_group
 
-    group = load_group(PROJECT)
+    group = load_group(demo_root)
     text = nginx.config(group, [])
     for site in group.sites.values():
         assert f"server_name {site.domain};" in text

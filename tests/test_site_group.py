@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.repo import PROJECT
+from tests.repo import DEMO
 from workflow.sites import load_group
 
-GROUP = load_group(PROJECT)
+GROUP = load_group(DEMO)     # site.yaml only: pages come from demo_output
 SITES = list(GROUP.sites.values())
 
 

@@ -224,17 +224,11 @@ def _cpu_ticks(pid: str) -> int:
 
 # --- many random changes ----------------------------------------------------------------------
 
-DEMO_FILES = ("pelicanconf.py", "publishconf.py", "themes", "plugins", "keys", "content")
-
-
 @pytest.fixture
 def demo_copy(tmp_path) -> Path:
-    root = tmp_path / "demo"
-    root.mkdir()
-    for name in DEMO_FILES:
-        src = PROJECT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, root / name)
-    return root
+    from tests.repo import copy_demo
+
+    return copy_demo(tmp_path / "demo")
 
 
 def _mutations(root: Path, rng: random.Random, outside: Path):

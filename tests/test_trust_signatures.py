@@ -105,7 +105,7 @@ def test_a_copy_in_another_column_or_slug_is_not_approved(group):
         shutil.copy(path, copy)
         d = decide(group, copy)
         assert not d.published
-        (finding,) = [f for f in d.findings if f.rule == "approval.invalid"]
+        (finding,) = [f for f in d.findings if f.rule == "approval.stale"]
         assert "审核时信息位于 content/portal/yaowen/yuanwen.md" in finding.message
         copy.unlink()
     assert decide(group, path).published
@@ -242,7 +242,7 @@ def test_a_closed_key_cannot_sign_by_backdating(group):
     forge_approval(path, group.root, group.keys["zhong.shen"], "终审", "zhong.shen", at="2026-11-21T10:00:00+08:00")
     d = decide(group, path)
     assert not d.published
-    assert rules(d) & {"approval.before-change", "approval.invalid"}
+    assert rules(d) & {"approval.before-change", "approval.stale"}
 
 
 def test_a_key_closed_after_an_honest_approval_keeps_the_archive_valid(group):

@@ -134,7 +134,7 @@ class _Lines:
 @dataclass(frozen=True)
 class Verdict:
     ok: bool
-    rule: str | None = None      # approval.invalid | approval.unknown-signer
+    rule: str | None = None      # approval.stale (not over this text) | approval.invalid | approval.unknown-signer
     reason: str = ""
 
 
@@ -164,7 +164,7 @@ def _verify(data, signature, by, at, signers) -> Verdict:
         key = check_signature(data, signature, NAMESPACE)
     except InvalidSignature as exc:
         detail = f"（{exc}）" if str(exc) else ""
-        return Verdict(False, "approval.invalid", f"签名与当前内容不符或格式错误{detail}")
+        return Verdict(False, "approval.stale", f"签名与当前内容不符或格式错误{detail}")
     except (ValueError, NotImplementedError) as exc:
         return Verdict(False, "approval.invalid", f"无法解析签名（{exc}）")
     entries = [s for s in signers if s.key == key]

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import buildcache, dates, history, links, manifest, search, workdays, workers
+from . import buildcache, dates, history, links, manifest, search, stages, workdays, workers
 from .buildcache import BuildCache
 from .deciding import decide
 from .findings import ConfigError, Finding
@@ -95,6 +95,8 @@ def _build(group: Group, only, output: Path, mode: str, as_of, echo, jobs: int, 
     except workers.WorkerDied as exc:
         raise BuildError(f"检查信息的进程中断：{exc}；原有输出未改动") from exc
     cache.save_decisions(keys, decisions, gate.store)
+    if mode == "review":                                # remembered as decided; shown with what they await
+        decisions = stages.admit_pending(gate, decisions)
     report_refused(decisions, echo)
     selected = [group.sites[s] for s in (only or group.sites)]
     prints = buildcache.fingerprints(selected, group, decisions, env)
@@ -312,12 +314,13 @@ def write_report(path: Path, group: Group, decisions: list[Decision], mode: str,
         "site": d.item.site_id,
         "path": d.item.relpath,
         "url": item_url(group, d, mode),
-        "status": d.state.value,
+        "status": "pending" if d.pending else d.state.value,
+        **({"pending": list(d.pending)} if d.pending else {}),
         **({"withdrawal_mode": d.withdrawal["mode"]} if d.withdrawal else {}),
         "findings": [f.to_dict() for f in d.findings],
     } for d in decisions]
     report = {"generated": dates.now().isoformat(timespec="seconds"), "as_of": as_of.isoformat(),
-              "mode": mode, "items": entries,
+              "mode": mode, **({"review_preview": True} if mode == "review" else {}), "items": entries,
               "pages": {page: [f.to_dict() for f in fs] for page, fs in (pages or {}).items()}}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")

@@ -116,7 +116,7 @@ def site_views(group) -> dict[str, str]:
 
 def decision_digest(d) -> tuple:
     return (d.item.relpath, d.item.sha256, d.state.value, tuple(sorted(d.approvals.items())),
-            tuple(tuple(sorted(f.to_dict().items())) for f in d.findings))
+            tuple(tuple(sorted(f.to_dict().items())) for f in d.findings), d.pending)
 
 
 def fingerprints(sites, group, decisions, env: str) -> dict[str, str]:

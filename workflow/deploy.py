@@ -496,10 +496,13 @@ def check_output(output: Path, site_ids: list[str], allow_preview: bool = False)
             raise ValueError
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise DeployError(f"{report_path} 不存在或已损坏：请先运行 govsite build") from exc
+    if report.get("review_preview") or report.get("mode") == "review":
+        raise DeployError("这是审核预览（govsite build --review），含未经审核的信息，不予部署。"
+                          "请用 govsite build --production 重新构建", 1)
     if report.get("mode") != "production" and not allow_preview:
         raise DeployError("这是预览构建（网址为 /<网站标识>/，页面带 noindex），按生成的 nginx 配置上线后每个链接都会失效，"
                           "不予部署：请运行 govsite build --production；确需部署预览构建时加 --allow-preview")
-    refused = [i.get("path") for i in items if isinstance(i, dict) and i.get("status") == "refused"]
+    refused = [i.get("path") for i in items if isinstance(i, dict) and i.get("status") in ("refused", "pending")]
     if refused:
         shown = "、".join(map(str, refused[:10])) + ("……" if len(refused) > 10 else "")
         raise DeployError(f"本次构建有 {len(refused)} 条信息被拒绝发布，不予部署：{shown}。"
@@ -513,6 +516,8 @@ def check_output(output: Path, site_ids: list[str], allow_preview: bool = False)
             data = manifest.read(manifest.path_for(output, sid))
         except manifest.ManifestError as exc:
             raise DeployError(f"网站 {sid}：{exc}，不予部署") from exc
+        if data.get("review_preview") or (data.get("build") or {}).get("mode") == "review":
+            raise DeployError(f"网站 {sid} 的输出是审核预览（含未经审核的信息），不予部署", 1)
         tree = manifest.scan(site_dir)
         special = tree.special()
         if special:

@@ -20,10 +20,10 @@ class Finding:
     def to_dict(self) -> dict:
         return asdict(self)
 
-    def format(self) -> str:
+    def format(self, label: str | None = None) -> str:
         where = self.path + (f":{self.line}" if self.line else "")
         field = f"［{self.field}］" if self.field else ""
-        level = "错误" if self.severity == ERROR else "警告"
+        level = label or ("错误" if self.severity == ERROR else "警告")
         text = f"{where}: {level} {self.rule} {field}{self.message}"
         if self.fix:
             text += f" 修改方法：{self.fix}"

@@ -35,6 +35,7 @@ class Decision:
     files: dict[str, str] = field(default_factory=dict)       # published file -> sha256 its approvals cover
     volatile: bool = False       # depends on the clock beyond the day: never remembered
     day: dt.date | None = None   # the day it holds for, when a rule read the day (deadlines)
+    pending: tuple = ()          # review preview only: the levels it still awaits (shown, not published)
 
     @property
     def published(self) -> bool:
@@ -68,8 +69,11 @@ class Gate:
 
     def inputs(self, item: Item) -> tuple:
         """What a decision about `item` rests on besides its bytes (and the store's key):
-        the files it lists (by stat), and the commits that touched it."""
-        return attachments.stat_key(item), self.checker.history.key(item.relpath)
+        the files it lists (by stat), the commits that touched it, and whether the
+        items it links to exist."""
+        root = self.group.root
+        return (attachments.stat_key(item), self.checker.history.key(item.relpath),
+                tuple((t, os.path.isfile(root / t)) for t in item.links))
 
     def _known(self, path: str) -> Decision | None:
         if self.store is None or symlink_in(Path(path), self.group.content) is not None:
@@ -127,6 +131,11 @@ class Gate:
             return Decision(item, State.REFUSED, findings, inputs=inputs, volatile=volatile)
         state = State.SCHEDULED if item.fields["date"] > self.as_of else State.PUBLISHED
         return Decision(item, state, findings, approvals, inputs=inputs, files=files, volatile=volatile)
+
+    def admit(self, decision: Decision) -> None:
+        """Replace the decision on its item (a review preview shows pending items)."""
+        self._decided[os.path.abspath(decision.item.path)] = decision
+        self._all = None
 
     def decide_all(self, paths=None, files=None) -> list[Decision]:
         """Every item's decision (or those under `paths`; `files`: find_items already ran)."""

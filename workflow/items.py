@@ -56,6 +56,7 @@ class Item:
     canonical: bytes = b""     # what every signature covers (before its trailer)
     findings: list = field(default_factory=list)  # problems found while loading
     fields: dict = field(default_factory=dict)    # converted, validated fields (set by rules)
+    links: tuple = ()          # item files its body links to (set by rules/itemlinks.py)
 
     @property
     def slug(self) -> str:

@@ -53,7 +53,7 @@ class Result:
 
     @property
     def broken(self) -> list[dict]:
-        return [r for r in self.rows if r.get("valid") == "False"]
+        return [r for r in self.rows if r.get("valid") is False]
 
 
 def linkchecker_command() -> str:
@@ -111,32 +111,62 @@ def interpret(proc: subprocess.CompletedProcess, host: str = "") -> tuple[str, l
         raise LinkCheckerFailed(f"LinkChecker 未输出检查结果（退出码 {proc.returncode}）：{(proc.stderr or '').strip()[-500:]}")
     text = "\n".join(line for line in stdout.splitlines() if not line.startswith("#")) + "\n"
     rows = [_local(r, host) for r in csv.DictReader(io.StringIO(text), delimiter=";")]
-    broken = [r for r in rows if r.get("valid") == "False"]
+    broken = [r for r in rows if r.get("valid") is False]
     if proc.returncode not in (0, 1) or (proc.returncode == 1) != bool(broken):
         raise LinkCheckerFailed(f"LinkChecker 退出码 {proc.returncode} 与其结果不符"
                                 f"（失效链接 {len(broken)} 个）：{(proc.stderr or '').strip()[-500:]}")
     return text, rows
 
 
+INTS = ("line", "column", "size", "cached", "level")
+FLOATS = ("dltime", "checktime")
+TIMING = ["column", "name", "dltime", "size", "checktime", "cached", "level", "modified"]
+
+
 def _local(row: dict, host: str) -> dict:
-    """URLs of our loopback server become paths (/portal/…), stable between runs."""
+    """A row with typed values (True/False, numbers, None for empty), URLs of our loopback
+    server made paths (/portal/…), stable between runs."""
     out = {k: row.get(k) for k in FIELDS}
-    for key in ("url", "parentname"):
+    if not out.get("parentname") and not _is_int(out.get("column")):
+        # A start URL: LinkChecker leaves out its column and name, so the rest of the
+        # row sits two places to the left.
+        values = [out.get(k) for k in TIMING]
+        out.update(zip(TIMING, [None, None, *values[:-2]]))
+    for key in ("urlname", "url", "parentname"):
         value = out.get(key) or ""
-        if value.startswith(host):
+        if host and value.startswith(host):
             out[key] = value[len(host):] or "/"
+    for key in FIELDS:
+        if out.get(key) == "":
+            out[key] = None
+    out["valid"] = {"True": True, "False": False}.get(out.get("valid"), out.get("valid"))
+    for key in INTS:
+        out[key] = int(out[key]) if _is_int(out.get(key)) else None
+    for key in FLOATS:
+        try:
+            out[key] = float(out[key]) if out.get(key) is not None else None
+        except ValueError:
+            out[key] = None
     return out
 
 
-def write(result: Result, output: Path) -> tuple[Path, Path]:
-    """output/linkcheck.json and output/linkcheck.csv."""
+def _is_int(value) -> bool:
+    return isinstance(value, str) and value.lstrip("-").isdigit()
+
+
+def write(result: Result, output: Path, every: bool = False) -> tuple[Path, Path]:
+    """output/linkcheck.json (the failures and a summary; every URL with `every`) and
+    output/linkcheck.csv (every URL)."""
     data = {
         "generated": dates.now().isoformat(timespec="seconds"),
         "sites": [urllib.parse.urlsplit(u).path.strip("/") for u in result.start_urls],
         "extern": result.extern,
         "checked": len(result.rows),
+        "summary": {"checked": len(result.rows), "broken": len(result.broken),
+                    "warnings": sum(1 for r in result.rows if r.get("warningstring")),
+                    "external_syntax_only": sum(1 for r in result.rows if r.get("result") == "filtered")},
         "broken": result.broken,
-        "urls": result.rows,
+        **({"urls": result.rows} if every else {}),
     }
     json_path, csv_path = output / "linkcheck.json", output / "linkcheck.csv"
     json_path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")

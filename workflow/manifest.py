@@ -184,7 +184,9 @@ def build_manifest(site_dir: Path, site, decisions, build_info: dict) -> dict:
         "site": site.id,
         "domain": site.domain,
         "build": dict(build_info),
-        "items": [item_entry(d) for d in decisions if d.published],
+        **({"review_preview": True} if build_info.get("mode") == "review" else {}),
+        "items": [{**item_entry(d), **({"pending": list(d.pending)} if d.pending else {})}
+                  for d in decisions if d.published],
         "withdrawn": [withdrawn_entry(d) for d in decisions if d.state == State.WITHDRAWN],
         "files": tree.files(),
         "dirs": tree.dirs(),

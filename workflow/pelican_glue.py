@@ -35,6 +35,7 @@ def metadata_for(decision: Decision, site) -> dict:
             **f,
             "attachments": attachments.described(item),
             "state": decision.state.value,
+            "pending": list(decision.pending),      # review preview: the levels it awaits
             "path": item.relpath,
             "column": item.column,
             "author_name": site.editor_name(f.get("author", "")),

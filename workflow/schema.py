@@ -77,6 +77,7 @@ class Context:
 # What `govsite new` writes for a field still to be filled: it counts as missing.
 PLACEHOLDER = "（待填写）"
 PLACEHOLDERS = {PLACEHOLDER, "(待填写)", "待填写"}
+BODY_PLACEHOLDER = "（在此填写正文）"     # what `govsite new` writes for the body
 
 
 def is_blank(value) -> bool:

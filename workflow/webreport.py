@@ -29,6 +29,7 @@ NO_SOURCE = "（未注明来源）"
 # Chinese names of the rules that most often refuse an item (others show their id).
 RULE_NAMES = {
     "approval.missing": "未经审核", "approval.level-missing": "缺少审核级别", "approval.invalid": "审核签名无效",
+    "approval.stale": "审核后内容已改动", "approval.before-change": "审核早于最后修改",
     "approval.unknown-signer": "签名人未登记", "approval.not-authorised": "审核人无权审核",
     "approval.self": "自己审核自己", "approval.same-person": "同一人签署两级", "source.missing": "未注明来源",
     "author.missing": "未注明发布人", "confidentiality.missing": "未注明保密审查",

@@ -1,10 +1,11 @@
 """Reads items (YAML front matter + Markdown) with the same code as the rule set."""
+import sys
 from pathlib import Path
 
 from pelican import signals
 from pelican.readers import BaseReader
 
-from workflow import render
+from workflow import itemlinks, render
 from workflow.pelican_glue import gate_of, metadata_for
 
 
@@ -18,6 +19,9 @@ class GovsiteReader(BaseReader):
         item = decision.item
         site = gate.group.sites[self.settings["GOVSITE"]["id"]]
         html = render.to_html(item.body) if item.meta is not None else ""
+        if item.links:      # links to other items, written as their files: their URLs
+            html = itemlinks.rewrite(html, item.relpath, gate.group, self.settings["GOVSITE_URL_MODE"],
+                                     lambda rel: (gate.group.root / rel).is_file())
         metadata = metadata_for(decision, site)
         if item.column:
             metadata["category"] = self.process_metadata("category", item.column)
@@ -28,5 +32,15 @@ def add_reader(readers):
     readers.reader_classes["md"] = GovsiteReader
 
 
+def only_through_govsite(pelican):
+    """Plain `pelican` in the repository knows neither the sites nor the gate: say what to run."""
+    if "GOVSITE" not in pelican.settings:
+        print("这是 govsite 站群仓库，不能直接运行 pelican：每个网站按 content/<网站>/site.yaml 构建，"
+              "未经审核的信息要被拦下。请运行 govsite build（预览：govsite build 后 govsite serve；"
+              "正式：govsite build --production），用法见 README。", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def register():
+    signals.initialized.connect(only_through_govsite)
     signals.readers_init.connect(add_reader)

@@ -14,6 +14,7 @@ def register(sub):
     p.add_argument("--site", action="append", dest="sites", metavar="ID", help="只检查这些网站（默认全部）")
     p.add_argument("--extern", action="store_true", help="也访问外部链接（默认只检查外部链接的格式）")
     p.add_argument("--output", type=Path, help="已构建的输出目录（默认 output/）")
+    p.add_argument("--all", action="store_true", help="linkcheck.json 也列出每个检查过的网址（默认只列失效的和汇总）")
     p.set_defaults(func=run)
 
 
@@ -41,7 +42,7 @@ def run(args) -> int:
     except linkcheck.LinkCheckerFailed as exc:
         print(f"链接检查未能完成，结果不可用：{exc}", file=sys.stderr)
         return 2
-    json_path, csv_path = linkcheck.write(result, output)
+    json_path, csv_path = linkcheck.write(result, output, every=args.all)
     for row in result.broken:
         text = f"，链接文字“{row['name']}”" if row.get("name") else ""
         print(f"断链：{row['url'] or row['urlname']}（所在页面 {row['parentname']} 第 {row['line']} 行{text}）："

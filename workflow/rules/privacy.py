@@ -240,7 +240,7 @@ def mask(text: str) -> str:
 
 
 def _finding(rule, seg, offset, found, message, fix):
-    return Finding(rule, ERROR, seg.path, seg.line_at(offset, found), message, seg.field, fix)
+    return Finding(rule, ERROR, seg.path, seg.line_at(offset, found), message, seg.field or "body", fix)
 
 
 _ALLOW_FIX = "；如经审核确可公开，请审核人在 privacy_allow 中列出原文后重新审核"
@@ -290,7 +290,7 @@ def scan_marks(seg: Segment):
         if m:
             found = m.group().strip()
             yield Finding("secret.marking", ERROR, seg.path, seg.line_at(offset + m.start(), found),
-                          f"{where}含有密级或内部标志“{found}”：涉密或内部信息不得上网", seg.field,
+                          f"{where}含有密级或内部标志“{found}”：涉密或内部信息不得上网", seg.field or "body",
                           "确认该信息已解密或可以公开：删除该标志并重新进行保密审查；不能公开的信息不得发布")
         offset += len(line) + 1
 
