@@ -55,6 +55,7 @@ def demo(tmp_path):
     the Qingxiu district's items (signed in the demo)."""
     root = copy_demo(tmp_path / "demo")
     shutil.copy(PROJECT / "pyproject.toml", root / "pyproject.toml")
+    register_deploy_key(root)                  # the city's deploy identity, committed with the group
     git(root.parent, "init", "-q", "-b", "main", str(root))
     git(root, "config", "user.name", "编辑甲")
     git(root, "config", "user.email", "editor@nn-demo.gov.cn")
@@ -98,15 +99,20 @@ def environment(base, target, names, root=None):
     return env
 
 
-def deploy_identity(root: Path, target: Path) -> dict:
-    """The secrets the publish job reads: a deploy key (made now) registered in the demo's
-    allowed_signers, and a reload step that checks the installed nginx configuration with a
-    real `nginx -t`, then leaves a mark."""
+def register_deploy_key(root: Path) -> Path:
+    """A deploy key (made now) registered in the group's allowed_signers."""
     key = root.parent / "deploy-sign"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "deploy", "-f", str(key)], check=True)
     kind, b64 = Path(f"{key}.pub").read_text().split()[:2]
     with open(root / "keys" / "allowed_signers", "a") as f:
         f.write(f'deploy namespaces="govsite-manifest" {kind} {b64}\n')
+    return key
+
+
+def deploy_identity(root: Path, target: Path) -> dict:
+    """The secrets the publish job reads: the deploy key, and a reload step that checks the
+    installed nginx configuration with a real `nginx -t`, then leaves a mark."""
+    key = root.parent / "deploy-sign"
     prefix = root.parent / "nginx"
     prefix.mkdir()
     (prefix / "nginx.conf").write_text(f"""pid {prefix}/nginx.pid;

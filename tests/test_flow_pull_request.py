@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.repo import PROJECT, Repo
+from tests.repo import PROJECT, Repo, DEPLOY
 
 BIN = str(Path(sys.executable).parent)
 EDITOR = ("编辑甲", "editor.a@test-city.gov.cn")
@@ -123,7 +123,7 @@ def test_an_item_goes_from_govsite_new_to_the_live_site_through_a_pull_request(f
     assert built.returncode == 0, built.stdout + built.stderr
     target = tmp_path / "live"
     target.mkdir()
-    deployed = govsite(main, "deploy", "--to", str(target), env=env)
+    deployed = govsite(main, "deploy", "--to", str(target), "--sign-key", str(keys[DEPLOY]), env=env)
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
     page = target / "current" / Path(rel).relative_to("content").with_suffix(".html")
     assert "今冬供暖自11月15日开始。" in page.read_text(encoding="utf-8")

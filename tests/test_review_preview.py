@@ -1,6 +1,8 @@
 """The review preview and the reviewer's list (issue 16, points 2 and 3)."""
 import json
 
+from tests.repo import DEPLOY
+
 from tests.group_setup import published
 
 EDITOR = ("编辑甲", "editor.a@test-city.gov.cn")
@@ -26,7 +28,7 @@ def test_a_review_build_shows_pending_items_marked_and_keeps_others_out(group):
     status = {i["path"].rsplit("/", 1)[1]: (i["status"], i.get("pending")) for i in report["items"]}
     assert status == {"yi-fabu.md": ("published", None), "dai-shenhe.md": ("pending", ["终审"]),
                       "you-wenti.md": ("refused", None)}
-    manifest = json.loads((group.output / "portal/manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((group.output / ".manifests/portal.json").read_text(encoding="utf-8"))
     assert manifest["review_preview"] is True and manifest["build"]["mode"] == "review"
     assert {"path": "content/portal/yaowen/dai-shenhe.md", "pending": ["终审"]}.items() <= \
         next(i for i in manifest["items"] if i["path"].endswith("dai-shenhe.md")).items()
@@ -35,14 +37,15 @@ def test_a_review_build_shows_pending_items_marked_and_keeps_others_out(group):
 
 def test_deploy_refuses_a_review_preview_even_with_force_and_leaves_the_live_site(group, tmp_path):
     published(group, group.item(slug="yi-fabu"))
-    assert group.build()[0] == 0
+    assert group.build("--production")[0] == 0
     target = tmp_path / "live"
     target.mkdir()
-    assert group.govsite("deploy", "--to", target)[0] == 0
+    sign = ("--sign-key", group.keys[DEPLOY])
+    assert group.govsite("deploy", "--to", target, *sign)[0] == 0
     live = (target / "current").resolve()
     group.item(slug="dai-shenhe")
     assert group.build("--review")[0] == 0
-    code, out, err = group.govsite("deploy", "--to", target, "--force")
+    code, out, err = group.govsite("deploy", "--to", target, "--force", *sign)
     assert code == 1 and "审核预览" in err
     assert (target / "current").resolve() == live
     report = group.output / "report.json"                       # a report edited to hide it: the manifests say so
@@ -51,7 +54,7 @@ def test_deploy_refuses_a_review_preview_even_with_force_and_leaves_the_live_sit
     data["mode"] = "preview"
     data["items"] = [i for i in data["items"] if i["status"] != "pending"]
     report.write_text(json.dumps(data), encoding="utf-8")
-    code, out, err = group.govsite("deploy", "--to", target)
+    code, out, err = group.govsite("deploy", "--to", target, "--allow-preview", *sign)
     assert code == 1 and "审核预览" in err
 
 

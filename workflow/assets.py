@@ -11,6 +11,7 @@ the previous release's assets over (workflow/deploy.py) for pages still open.
 from __future__ import annotations
 
 import hashlib
+import posixpath
 import re
 from pathlib import Path
 
@@ -30,11 +31,40 @@ def fingerprinted_name(rel: str, data: bytes) -> str:
     return f"{folder}/{new}" if folder else new
 
 
+_CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")\s]+)\1\s*\)""")
+
+
 def fingerprints(static: Path) -> dict[str, str]:
-    """theme-relative path -> fingerprinted path, for every file of `static`."""
+    """theme-relative path -> fingerprinted path, for every file of `static`. A stylesheet's
+    own name is made from its text as published: with the fingerprinted names of the files
+    it refers to (url(...)), so an image changed means a stylesheet changed too."""
     static = Path(static)
-    return {p.relative_to(static).as_posix(): fingerprinted_name(p.relative_to(static).as_posix(), p.read_bytes())
-            for p in sorted(static.rglob("*")) if p.is_file()}
+    files = {p.relative_to(static).as_posix(): p for p in sorted(static.rglob("*")) if p.is_file()}
+    mapping = {rel: fingerprinted_name(rel, p.read_bytes()) for rel, p in files.items() if not rel.endswith(".css")}
+    for rel, p in files.items():
+        if rel.endswith(".css"):
+            text = css_with_fingerprints(p.read_text(encoding="utf-8"), rel, mapping)
+            mapping[rel] = fingerprinted_name(rel, text.encode("utf-8"))
+    return mapping
+
+
+def css_with_fingerprints(text: str, css_rel: str, mapping: dict[str, str]) -> str:
+    """The stylesheet with each relative url(...) to a theme file pointing at its fingerprinted name."""
+    base = posixpath.dirname(css_rel)
+
+    def fix(m):
+        url = m[2]
+        cut = re.search(r"[?#]", url)
+        path, rest = (url[:cut.start()], url[cut.start():]) if cut else (url, "")
+        if re.match(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|/|#)", url):
+            return m[0]
+        target = posixpath.normpath(posixpath.join(base, path))
+        if target not in mapping:
+            return m[0]
+        new = posixpath.relpath(mapping[target], base or ".")
+        return f"url({m[1]}{new}{rest}{m[1]})"
+
+    return _CSS_URL.sub(fix, text)
 
 
 def is_fingerprinted(rel: str) -> bool:
@@ -52,8 +82,12 @@ def jinja_global(mapping: dict[str, str]):
 
 
 def rename(out_static: Path, mapping: dict[str, str]) -> None:
-    """After Pelican copied the theme's static files: give each its fingerprinted name."""
+    """After Pelican copied the theme's static files: give each its fingerprinted name (a
+    stylesheet's references rewritten to the fingerprinted names of what it refers to)."""
     for rel, new in mapping.items():
         path = Path(out_static) / rel
-        if path.is_file():
-            path.replace(Path(out_static) / new)
+        if not path.is_file():
+            continue
+        if rel.endswith(".css"):
+            path.write_text(css_with_fingerprints(path.read_text(encoding="utf-8"), rel, mapping), encoding="utf-8")
+        path.replace(Path(out_static) / new)
