@@ -33,8 +33,8 @@ PY = sys.executable
 LINKCHECK = """
 import sys
 from pathlib import Path
-from workflow import links
-from workflow.sites import load_group
+from workflow.build import links
+from workflow.model.sites import load_group
 group = load_group(Path(sys.argv[1]))
 pages = links.check_built(Path(sys.argv[2]), group, list(group.sites))
 print(sum(len(v) for v in pages.values()), "link findings")

@@ -47,7 +47,7 @@ def demo_root(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def demo_output(tmp_path_factory, demo_root) -> Path:
     """The demo group, built once per test run (preview mode)."""
-    from workflow.build import build
+    from workflow.build.pipeline import build
 
     out = tmp_path_factory.mktemp("demo") / "output"
     build(demo_root, output=out, echo=lambda *_: None)

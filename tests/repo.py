@@ -13,7 +13,9 @@ from pathlib import Path
 
 import yaml
 
-from workflow import approval, cli, dates
+from workflow.review import approval
+from workflow import cli
+from workflow.model import dates
 
 PROJECT = Path(__file__).resolve().parent.parent
 # The demo group the tests build: a copy of the demo's content/, keys/ and CODEOWNERS
@@ -185,8 +187,8 @@ def forge_approval(path: Path, root: Path, key: Path, level: str, by: str, at: s
                    namespace: str = approval.NAMESPACE, append: bool = True) -> None:
     """Write an approval signed by `key` without `govsite approve`'s checks —
     what a careless or hostile hand could put in a file."""
-    from workflow.gate import Gate
-    from workflow.sites import load_group
+    from workflow.gate.gate import Gate
+    from workflow.model.sites import load_group
 
     gate = Gate(load_group(root))
     item = gate.decide(path).item

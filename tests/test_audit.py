@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from tests.test_deploy import approved, build, deploy, live, target  # noqa: F401 - fixture
-from workflow import dates
+from workflow.model import dates
 
 
 def git(root, *args, author=None):

@@ -155,7 +155,7 @@ def test_no_inline_script_or_style_in_the_built_pages(demo_output):
         assert "'unsafe-inline'" not in text, html
     # The theme's meta policy is the served one (workflow/nginx.py), so what the
     # browser tests pass under is what production enforces.
-    from workflow.nginx import CSP
+    from workflow.publish.nginx import CSP
 
     served_policy = [d.strip() for d in CSP.split(";") if not d.strip().startswith("frame-ancestors")]
     meta = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">',

@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 
 from tests.repo import copy_demo, forge_approval
-from workflow import approval, dates, items
-from workflow.build import build
-from workflow.buildcache import environment
-from workflow.sites import load_group
+from workflow.review import approval
+from workflow.model import dates, items
+from workflow.build.pipeline import build
+from workflow.build.cache import environment
+from workflow.model.sites import load_group
 
 AS_OF = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dates.TZ)
 EDITED = "content/portal/yaowen/2026-11-changwu-huiyi-dongji-anquan.md"   # 终审 by zhou.jie

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from tests.repo import PROJECT, copy_demo
-from workflow.sites import load_group
+from workflow.model.sites import load_group
 
 CI = PROJECT / "workflow" / "ci"
 BIN = str(Path(sys.executable).parent)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.repo import PROJECT
-from workflow import dates
+from workflow.model import dates
 
 BIN = str(Path(sys.executable).parent)
 ENGLISH = re.compile(r"usage:|error:|the following arguments|unrecognized arguments|invalid choice|"

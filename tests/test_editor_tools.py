@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from tests.repo import PROJECT
-from workflow import dates
-from workflow.items import SLUG_RE
-from workflow.schema import PLACEHOLDER, is_blank
+from workflow.model import dates
+from workflow.model.items import SLUG_RE
+from workflow.model.schema import PLACEHOLDER, is_blank
 
 BIN = str(Path(sys.executable).parent)
 

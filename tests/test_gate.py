@@ -5,7 +5,8 @@ import subprocess
 import pytest
 
 from tests.repo import forge_approval
-from workflow import approval, dates, items
+from workflow.review import approval
+from workflow.model import dates, items
 
 
 def rules_of(findings, path=None):

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from tests.group_setup import published
-from workflow import itemlinks
-from workflow.sites import load_group
+from workflow.model import itemlinks
+from workflow.model.sites import load_group
 
 
 def findings(group, path):

@@ -1,7 +1,7 @@
 """After the build: every internal link of the group resolves; the theme's own links are allowlisted."""
 
-from workflow import links
-from workflow.sites import load_group
+from workflow.build import links
+from workflow.model.sites import load_group
 
 
 def published(group, site="portal", reviewer="zhong.shen", **kw):

@@ -186,7 +186,8 @@ def test_cmark_urls_read_from_markup_are_the_urls_the_parser_finds(body):
     """The rule's shortcut (a regex over cmark's own output) never misses a URL."""
     import html as htmlmod
 
-    from workflow import links, render
+    from workflow.build import links
+    from workflow.model import render
     from workflow.rules.links import _CMARK_URL
 
     if "<" in body and not body.startswith("<https"):

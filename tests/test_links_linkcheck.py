@@ -9,7 +9,7 @@ import urllib.parse
 import pytest
 
 from tests.repo import Repo
-from workflow import linkcheck
+from workflow.publish import linkcheck
 
 
 def run_linkcheck(root, output, *args):

@@ -1,8 +1,8 @@
 """The allowlist decides every spelling of a URL as a browser would read it."""
 import pytest
 
-from workflow import links
-from workflow.findings import ConfigError
+from workflow.build import links
+from workflow.model.findings import ConfigError
 
 ALLOWED = [
     "https://www.gov.cn/",

@@ -16,7 +16,7 @@ from tests.group_setup import published, receiving_portal
 from tests.nginx_server import command, main_conf
 from tests.repo import free_port, wait_listening
 from tests.test_deploy import target  # noqa: F401 - fixture
-from workflow import nginx
+from workflow.publish import nginx
 
 PORTAL = "www.test-city.gov.cn"
 DISTRICT = "district.test-city.gov.cn"
@@ -138,7 +138,7 @@ def test_built_theme_satisfies_the_csp_without_inline_script_or_style(demo_outpu
 
 
 def test_nginx_config_covers_every_site_of_the_demo_group(demo_root):
-    from workflow.sites import load_group
+    from workflow.model.sites import load_group
 
     group = load_group(demo_root)
     text = nginx.config(group, [])

@@ -1,7 +1,7 @@
 """The Markdown dialect items are written in: GFM by cmark-gfm, with heading ids."""
 import lxml.html
 
-from workflow import render
+from workflow.model import render
 
 
 def tree(body: str):
@@ -40,8 +40,8 @@ def test_without_raw_html_the_fast_link_reader_finds_what_the_event_parser_finds
     from pathlib import Path
 
     from tests.repo import DEMO
-    from workflow import links
-    from workflow.items import load
+    from workflow.build import links
+    from workflow.model.items import load
     from workflow.rules.links import _markdown_only
 
     bodies = ["[甲](https://www.gov.cn/a) [乙][1] ![图](tu.png \"题\")\n\n[1]: ../tzgg/b.html#节\n",

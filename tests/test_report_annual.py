@@ -10,7 +10,8 @@ from bs4 import BeautifulSoup
 from hypothesis import given, settings, strategies as st
 
 from tests.group_setup import main_of, page, published
-from workflow import annual, interpretation
+from workflow.report import annual
+from workflow.build import interpretation
 
 AS_OF, YEAR = "2026-12-31", "2026"
 PORTAL_COLUMNS = {
@@ -318,6 +319,6 @@ def test_demo_annual_figures_agree_with_an_independent_count(tmp_path, demo_root
 def test_interprets_is_parsed_into_ids_or_nothing(value):
     from types import SimpleNamespace
 
-    from workflow.items import SLUG_RE
+    from workflow.model.items import SLUG_RE
     found = interpretation.target(SimpleNamespace(fields={"interprets": value}, site_id="portal"))
     assert found is None or (len(found) == 3 and all(SLUG_RE.match(p) for p in found))

@@ -4,8 +4,8 @@ import shutil
 
 import pytest
 
-from workflow import changes
-from workflow.sites import load_group
+from workflow.review import changes
+from workflow.model.sites import load_group
 
 EDITOR = ("编辑甲", "editor.a@test-city.gov.cn")
 

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workflow import tool_errors
+from workflow.publish import tool_errors
 
 CASES = [
     ("rsync: [receiver] write failed on \"/srv/govsite/releases/x/portal/index.html\": No space left on device (28)",

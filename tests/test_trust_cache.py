@@ -22,10 +22,11 @@ import pytest
 
 from tests.group_setup import published
 from tests.repo import PROJECT
-from workflow import buildcache, dates
-from workflow.build import LOCK, build
-from workflow.gate import Gate
-from workflow.sites import load_group
+from workflow.build import cache as buildcache
+from workflow.model import dates
+from workflow.build.pipeline import LOCK, build
+from workflow.gate.gate import Gate
+from workflow.model.sites import load_group
 
 
 def check_verdicts(root: Path, as_of=None) -> dict[str, str]:

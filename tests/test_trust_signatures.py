@@ -12,10 +12,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.repo import forge_approval
-from workflow import dates, items
-from workflow.gate import Gate
-from workflow.policy import State
-from workflow.sites import load_group
+from workflow.model import dates, items
+from workflow.gate.gate import Gate
+from workflow.review.permissions import State
+from workflow.model.sites import load_group
 
 EDITOR = ("编辑甲", "editor.a@test-city.gov.cn")
 REVIEWER = ("终审人", "zhong.shen@test-city.gov.cn")
@@ -143,7 +143,7 @@ def _withdraw(group, path):
 
 def _without_withdrawal(path):
     item = items.load(path, path.parents[3])
-    from workflow import approval
+    from workflow.review import approval
     path.write_text(approval.replace_block(item, "withdrawal", []), encoding="utf-8")
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from tests.nginx_server import get, running
 from tests.test_deploy import GOVSITE, approved, build, deploy, live, target  # noqa: F401 - fixture
-from workflow import manifest
+from workflow.build import manifest
 
 PORTAL = "www.test-city.gov.cn"
 
@@ -266,7 +266,7 @@ def test_verify_url_checks_the_signature_of_a_manifest_given_with_its_sig(group,
 def test_manifest_lists_every_file_the_build_commit_and_each_items_approvers(group):
     import hashlib
 
-    from workflow import dates, items
+    from workflow.model import dates, items
 
     path = group.item(column="zcwj", slug="zheng-ce")
     assert group.approve(path, "chu.shen")[0] == 0

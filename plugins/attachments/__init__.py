@@ -3,8 +3,8 @@ items: a refused or withdrawn item's files never reach the output, and each
 copy must have the bytes its approvals cover."""
 from pelican import signals
 
-from workflow import attachments
-from workflow.pelican_glue import decision_of
+from workflow.model import files as attachments
+from workflow.build.pelican import decision_of
 
 
 def copy_attachments(generator, writer):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from pelican import signals
 
-from workflow import assets
+from workflow.build import assets
 
 
 def fingerprint(pelican):

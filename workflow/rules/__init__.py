@@ -16,11 +16,13 @@ import traceback
 from functools import cached_property
 from pathlib import Path
 
-from .. import approval, dates, items, workdays
-from ..attachments import covered as covered_files, limits as attachment_limits, stat_key
-from ..findings import ERROR, ConfigError, Finding
-from ..history import History
-from . import basics
+from workflow.review import approval
+from workflow.model import dates, items
+from workflow.policy import workdays
+from workflow.model.files import covered as covered_files, limits as attachment_limits, stat_key
+from workflow.model.findings import ERROR, ConfigError, Finding
+from workflow.review.history import History
+from workflow.rules import basics
 
 
 def _discover() -> list:

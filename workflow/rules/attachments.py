@@ -2,8 +2,8 @@
 and size, and its path stays inside the item's folder."""
 from __future__ import annotations
 
-from .. import attachments
-from ..findings import ERROR, Finding
+from workflow.model import files as attachments
+from workflow.model.findings import ERROR, Finding
 
 
 def check(item, ctx):

@@ -1,10 +1,10 @@
 """Rules on where an item lives and what its front matter says."""
 from __future__ import annotations
 
-from ..findings import ERROR, Finding
-from ..item_schema import DEFAULT_TYPE, schema_for
-from ..items import SLUG_RE
-from ..schema import BODY_PLACEHOLDER, MARKUP, PLACEHOLDERS, Context, is_blank, strings, validate
+from workflow.model.findings import ERROR, Finding
+from workflow.model.item_schema import DEFAULT_TYPE, schema_for
+from workflow.model.items import SLUG_RE
+from workflow.model.schema import BODY_PLACEHOLDER, MARKUP, PLACEHOLDERS, Context, is_blank, strings, validate
 
 
 def location(item, ctx):

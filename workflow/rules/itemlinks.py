@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import urllib.parse
 
-from .. import itemlinks, links
-from ..findings import ERROR, Finding
-from .links import _may_link, _parsed, line_of
+from workflow.model import itemlinks
+from workflow.build import links
+from workflow.model.findings import ERROR, Finding
+from workflow.rules.links import _may_link, _parsed, line_of
 
 FIX = ("链接到另一条信息时写它的文件：同一网站 ../栏目/文件名.md，其他网站 ../../网站/栏目/文件名.md"
        "（构建时换成该信息的网址）；请核对文件名")

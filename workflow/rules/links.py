@@ -18,8 +18,9 @@ from types import SimpleNamespace
 import lxml.html
 import nh3
 
-from .. import links, render
-from ..findings import ERROR, WARNING, Finding
+from workflow.build import links
+from workflow.model import render
+from workflow.model.findings import ERROR, WARNING, Finding
 
 # nh3's own allowlist, plus what our Markdown emits (ids, classes, table
 # alignment) and media from allowlisted hosts (their URLs are link.not-allowed's).

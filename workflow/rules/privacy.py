@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from ..findings import ERROR, WARNING, Finding
+from workflow.model.findings import ERROR, WARNING, Finding
 
 SKIP_FIELDS = {"approvals", "privacy_allow"}
 TEXT_ATTACHMENTS = {".txt", ".md", ".csv"}

@@ -7,12 +7,13 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from .. import yamlio
-from ..findings import ERROR, WARNING, ConfigError, Finding
-from ..schema import Context, Field, validate
-from .privacy import segments
+from workflow.model import yamlio
+from workflow.model.findings import ERROR, WARNING, ConfigError, Finding
+from workflow.model.schema import Context, Field, validate
+from workflow.rules.privacy import segments
+from workflow import DATA
 
-WORDS = Path(__file__).resolve().parent.parent / "data" / "sensitive_words.yaml"
+WORDS = DATA / "sensitive_words.yaml"
 
 SCHEMA = {"words": Field("词表", kind="list", required=True, example="[{word: 示例, severity: warning}]",
                          item=Field("词条", kind="mapping", fields={
