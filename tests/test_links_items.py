@@ -186,7 +186,7 @@ def test_cmark_urls_read_from_markup_are_the_urls_the_parser_finds(body):
     """The rule's shortcut (a regex over cmark's own output) never misses a URL."""
     import html as htmlmod
 
-    from workflow.build import links
+    from workflow.model import html as tags
     from workflow.model import render
     from workflow.rules.links import _CMARK_URL
 
@@ -194,6 +194,6 @@ def test_cmark_urls_read_from_markup_are_the_urls_the_parser_finds(body):
         body = body.replace("<", "")
     html = render.to_html(body)
     fast = sorted(htmlmod.unescape(m[1]) for m in _CMARK_URL.finditer(html))
-    parsed = sorted(f.url for f in links.urls_in(links.url_elements(links.parse_html(html)))
+    parsed = sorted(f.url for f in tags.urls_in(tags.url_elements(tags.parse_html(html)))
                     if f.attr in ("href", "src"))
     assert fast == parsed, html

@@ -40,7 +40,7 @@ def test_without_raw_html_the_fast_link_reader_finds_what_the_event_parser_finds
     from pathlib import Path
 
     from tests.repo import DEMO
-    from workflow.build import links
+    from workflow.model import html as tags
     from workflow.model.items import load
     from workflow.rules.links import _markdown_only
 
@@ -54,8 +54,8 @@ def test_without_raw_html_the_fast_link_reader_finds_what_the_event_parser_finds
     found = []
     for body in bodies:
         html = render.to_html(body)
-        slow = [(f.tag, f.attr, f.url, f.text) for f in links.urls_in(links.elements(html).elements)]
-        fast = [(f.tag, f.attr, f.url, f.text) for f in links.urls_in(_markdown_only(html).elements)]
+        slow = [(f.tag, f.attr, f.url, f.text) for f in tags.urls_in(tags.elements(html).elements)]
+        fast = [(f.tag, f.attr, f.url, f.text) for f in tags.urls_in(_markdown_only(html).elements)]
         assert fast == slow, body[:200]
         found.append(fast)
     # cmark percent-encodes what is not ASCII in a URL (the link check decodes it again)

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workflow.build import cache as buildcache, links, manifest, search
+from workflow.build import cache as buildcache, linkgraph, manifest, search
 from workflow.model import dates
 from workflow.review import history
 from workflow.gate import stages, workers
@@ -77,7 +77,7 @@ def build(root: Path, only: list[str] | None = None, output: Path | None = None,
     if mode == "production" and history.is_shallow(group.root):
         raise BuildError("仓库是浅克隆（只有最近几次提交）：无法按 Git 历史核对审核人和撤除记录，不做生产构建。"
                          "请在 CI 中取完整历史（GitHub Actions：actions/checkout 的 fetch-depth: 0；GitLab：GIT_DEPTH: 0）")
-    theme = [f for f in links.check_theme(group) if f.severity == "error"]
+    theme = [f for f in linkgraph.check_theme(group) if f.severity == "error"]
     if theme:
         raise ConfigError(theme)
     workdays.Calendar.load(group.root)                  # a malformed holiday file: ConfigError, nothing written
@@ -118,8 +118,8 @@ def _build(group: Group, only, output: Path, mode: str, as_of, echo, jobs: int, 
         # Links into other sites are resolved again for every site, rebuilt or not: a page
         # that appeared or went away elsewhere is found without rebuilding who links to it.
         pages = {page: [Finding(**f) for f in fs] for e in entries.values() for page, fs in e["pages"].items()}
-        deferred = [tuple(d) for e in entries.values() for d in e["deferred"]]
-        pages = links.resolve_deferred(staging, group, deferred, pages)
+        deferred = [tuple(d) for e in entries.values() for d in e["deferred"] if len(d) == 4]
+        pages = linkgraph.resolve_deferred(staging, group, deferred, pages, mode)
         swap_in(staging, output, [s.id for s in stale])
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -200,7 +200,7 @@ def build_sites(sites, group: Group, staging: Path, mode: str, as_of, decisions,
                             jinja_cache=cache.dir / "jinja")
         indexing = search.start_index(staging / site_id)
         try:
-            pages, deferred = links.check_site(staging, group, site_id)
+            pages, deferred = linkgraph.check_site(staging, group, site_id, mode)
         finally:
             search.finish_index(indexing)
         manifest.write_manifest(staging / site_id, manifest.path_for(staging, site_id), site,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import urllib.parse
 
 from workflow.model import itemlinks
-from workflow.build import links
+from workflow.model import html as tags
 from workflow.model.findings import ERROR, Finding
 from workflow.rules.links import _may_link, _parsed, line_of
 
@@ -17,7 +17,7 @@ def check(item, ctx):
     if not _may_link(item.body) or ctx.site(item) is None:
         return
     targets = []
-    for found in links.urls_in(_parsed(item).elements):
+    for found in tags.urls_in(_parsed(item).elements):
         target = itemlinks.resolve(found.url, item.relpath, ctx.group)
         if target is None:
             continue

@@ -18,7 +18,9 @@ from types import SimpleNamespace
 import lxml.html
 import nh3
 
-from workflow.build import links
+from workflow.model import html as tags
+from workflow.policy import urls
+from workflow.policy.allowlist import allowlist_for
 from workflow.model import render
 from workflow.model.findings import ERROR, WARNING, Finding
 
@@ -35,7 +37,7 @@ for _tag, _attrs in {"*": {"id", "class", "title", "lang", "dir"}, "a": {"href",
                      "iframe": {"src", "width", "height", "title"}}.items():
     ATTRIBUTES.setdefault(_tag, set()).update(_attrs)
 _ALIGN = re.compile(r"^\s*text-align:\s*(left|right|center)\s*;?\s*$")
-_URL_ATTRS = {a for attrs in links.URL_ATTRS.values() for a in attrs}
+_URL_ATTRS = {a for attrs in tags.URL_ATTRS.values() for a in attrs}
 # `<tag attr=` or `<tag` at the very end: a tag the HTML parser could not close.
 _TAG_START = re.compile(r"<(?:%s)(?:\s+[\w:-]+\s*=|\s*$)" % "|".join(sorted(lxml.html.defs.tags, key=len, reverse=True)),
                         re.I)
@@ -77,7 +79,7 @@ def _snippet(el) -> str:
 def _policy(ctx, site):
     cache = ctx.__dict__.setdefault("_link_allowlists", {})
     if site.id not in cache:
-        cache[site.id] = links.allowlist_for(ctx.group, site)
+        cache[site.id] = allowlist_for(ctx.group, site)
     return cache[site.id]
 
 
@@ -90,7 +92,7 @@ def _may_link(body: str) -> bool:
 @lru_cache(maxsize=32)
 def _tree(html: str):
     """One parse per rendered body, shared by the rules (only read)."""
-    return links.elements(html)
+    return tags.elements(html)
 
 
 @lru_cache(maxsize=32)
@@ -98,7 +100,7 @@ def _markdown_only(html: str):
     """A body without any `<` has no raw HTML: its HTML is cmark's own, well formed,
     so the tree holds every tag, and only those holding a URL are read (3x faster
     than the event parser, which is for raw HTML that may hide tags from a tree)."""
-    return SimpleNamespace(elements=links.url_elements(links.parse_html(html)), texts=None)
+    return SimpleNamespace(elements=tags.url_elements(tags.parse_html(html)), texts=None)
 
 
 def _parsed(item):
@@ -130,7 +132,7 @@ def not_allowed(item, ctx):
     allow = _policy(ctx, site)
     if _all_plain(item, allow):
         return
-    for f in links.urls_in(_parsed(item).elements):
+    for f in tags.urls_in(_parsed(item).elements):
         why = allow.refusal(f.url)
         if why is None:
             if re.match(r"^\s*/(?![/\\])", f.url):
@@ -138,7 +140,7 @@ def not_allowed(item, ctx):
                               f"站内链接 {f.url[:120]!r} 以“/”开头：预览（/网站标识/…）和正式网站（域名/…）中指向不同位置",
                               "body", "改为相对路径（如 ../tzgg/xxx.html）或完整网址（https://域名/…）")
             continue
-        shown = links.parse(f.url).raw if len(f.url) > links.MAX_URL else urllib.parse.unquote(f.url)
+        shown = urls.parse(f.url).raw if len(f.url) > urls.MAX_URL else urllib.parse.unquote(f.url)
         shown = shown if len(shown) <= 120 else shown[:117] + "…"
         text = f"“{f.text}”" if f.text else f"<{f.tag}>"
         yield Finding("link.not-allowed", ERROR, item.relpath, line_of(item, f.url, f.text),
@@ -158,7 +160,7 @@ def unsafe(item, ctx):
     else:
         cleaned = nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, attribute_filter=_keep,
                             link_rel=None, strip_comments=False)
-        kept = Counter(_signature(el) for el in links.elements(cleaned).elements)
+        kept = Counter(_signature(el) for el in tags.elements(cleaned).elements)
     for m in _STRUCTURE.finditer(html):    # the parser folds these into the page's own tags
         snippet = m[0] if len(m[0]) < 160 else m[0][:159] + "…"
         yield Finding("html.unsafe", ERROR, item.relpath, line_of(item, m[0].split()[0]),
