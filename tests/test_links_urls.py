@@ -120,9 +120,12 @@ def test_srcset_is_split_into_its_urls():
 
 
 def test_a_refused_scheme_in_the_allowlist_file_is_a_config_error(tmp_path):
-    path = tmp_path / "allowlist.yaml"
+    """The repository's policy/allowlist.yaml replaces the shipped one, and is checked like it."""
+    (tmp_path / "policy").mkdir()
+    path = tmp_path / "policy" / "allowlist.yaml"
     path.write_text("schemes: [https, javascript]\nhosts: ['*.gov.cn', 'http://x.cn/']\n", encoding="utf-8")
     with pytest.raises(ConfigError) as exc:
-        allowlist.load_allowlist(path)
+        allowlist.load_allowlist(tmp_path)
     messages = " ".join(f.message for f in exc.value.findings)
     assert "javascript" in messages and "http://x.cn/" in messages
+    assert all(f.path == "policy/allowlist.yaml" for f in exc.value.findings)

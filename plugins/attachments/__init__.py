@@ -3,7 +3,7 @@ items: a refused or withdrawn item's files never reach the output, and each
 copy must have the bytes its approvals cover."""
 from pelican import signals
 
-from workflow.model import files as attachments
+from workflow.build import attachments
 from workflow.build.pelican import decision_of
 
 

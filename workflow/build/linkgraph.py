@@ -76,6 +76,12 @@ class Resolver:
         self.domains = {s.domain.lower(): sid for sid, s in group.sites.items() if s.domain}
         self.ids: dict[Path, set] = {}
         self.seen: dict[tuple, object] = {}
+        self.parsed: dict[str, object] = {}
+
+    def parse(self, url: str):
+        if url not in self.parsed:
+            self.parsed[url] = parse(url)
+        return self.parsed[url]
 
     def site_root(self, sid: str) -> Path:
         return self.staging / sid if (self.staging / sid).is_dir() else self.output / sid
@@ -83,13 +89,13 @@ class Resolver:
     def problem(self, url: str, page: Path, sid: str, within: Path | None = None):
         """Why `url` on `page` (of site `sid`) does not resolve (Chinese), None when it does,
         or ELSEWHERE when it leads out of `within` (another site, not built yet)."""
-        key = _link_key(sid, page, url)
+        key = self.link_key(sid, page, url)
         if key not in self.seen:
             self.seen[key] = self._problem(url, page, sid, within)
         return self.seen[key]
 
     def _problem(self, url: str, page: Path, sid: str, within: Path | None):
-        u = parse(url)
+        u = self.parse(url)
         if u.problem or (u.scheme and u.scheme not in ("http", "https")):
             return None                     # not an internal link (or refused by the rules already)
         if u.host is not None and u.host not in self.domains:
@@ -117,6 +123,12 @@ class Resolver:
         if fragment and not any(fragment in self._ids(t) for t in targets if t.suffix == ".html"):
             return f"指向的页面中没有锚点 #{fragment}"
         return None
+
+    def link_key(self, sid: str, page: Path, url: str) -> tuple:
+        """Links that resolve alike share a key: the same nav links recur on every page."""
+        head = url.lstrip()[:1]
+        absolute = head in ("/", "\\") or self.parse(url).scheme is not None
+        return sid, page if head in ("#", "?", "") else None if absolute else page.parent, url
 
     def _ids(self, page: Path) -> set:
         if page not in self.ids:
@@ -173,13 +185,6 @@ def check_built(staging: Path, group, site_ids: list[str], mode: str) -> dict[st
         pages.update(found)
         deferred += later
     return resolve_deferred(staging, group, deferred, pages, mode)
-
-
-def _link_key(sid: str, page: Path, url: str) -> tuple:
-    """Links that resolve alike share a key: the same nav links recur on every page."""
-    head = url.lstrip()[:1]
-    absolute = head in ("/", "\\") or parse(url).scheme is not None
-    return sid, page if head in ("#", "?", "") else None if absolute else page.parent, url
 
 
 def _broken(pages: dict, rel: str, url: str, text: str, line, why: str) -> None:

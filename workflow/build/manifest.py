@@ -21,16 +21,13 @@ from pathlib import Path
 
 from workflow.review import approval
 from workflow.model import dates
+from workflow.errors import ManifestError
 
 FOLDER = ".manifests"          # output/.manifests/<site>.json
 FORMAT = 2
 
 SPECIAL = {stat.S_IFLNK: "符号链接", stat.S_IFIFO: "命名管道（FIFO）", stat.S_IFSOCK: "套接字",
            stat.S_IFCHR: "字符设备", stat.S_IFBLK: "块设备"}
-
-
-class ManifestError(Exception):
-    """A manifest that is missing, unreadable or not of our format."""
 
 
 def path_for(output: Path, site_id: str) -> Path:

@@ -6,7 +6,8 @@ import datetime as dt
 from markupsafe import Markup, escape
 from pathlib import Path
 
-from workflow.model import files as attachments, dates
+from workflow.build.attachments import described
+from workflow.model import dates
 from workflow.gate.gate import Decision, Gate, gate_for
 
 
@@ -33,7 +34,7 @@ def metadata_for(decision: Decision, site) -> dict:
         **({"modified": f["modified"]} if "modified" in f else {}),
         "govsite": {
             **f,
-            "attachments": attachments.described(item),
+            "attachments": described(item),
             "state": decision.state.value,
             "pending": list(decision.pending),      # review preview: the levels it awaits
             "path": item.relpath,

@@ -36,14 +36,7 @@ from workflow.gate.gate import Decision, Gate, register
 from workflow.review.permissions import State
 from workflow.model.sites import Group, load_group
 from workflow.build.sitesettings import settings_for, site_url
-
-
-class BuildError(Exception):
-    pass
-
-
-class BuildLocked(BuildError):
-    """Another build holds the output folder."""
+from workflow.errors import BuildError, BuildLocked
 
 
 @dataclass

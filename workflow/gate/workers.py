@@ -13,21 +13,7 @@ import multiprocessing.connection
 import signal
 import traceback
 from typing import Any, Callable
-
-
-class WorkerDied(Exception):
-    """A worker process ended without a result (killed, or crashed in native code)."""
-
-    def __init__(self, task, last: str | None, exitcode: int | None):
-        self.task, self.last, self.exitcode = task, last, exitcode
-        how = (f"被信号 {-exitcode} 终止" + ("（可能是内存不足被系统终止）" if exitcode == -signal.SIGKILL else "")
-               if exitcode is not None and exitcode < 0 else f"意外退出（退出码 {exitcode}）")
-        where = f"，当时正在处理 {last}" if last else ""
-        super().__init__(f"工作进程{how}{where}")
-
-
-class WorkerFailed(Exception):
-    """A worker raised an exception it could not send back as itself."""
+from workflow.errors import WorkerDied, WorkerFailed
 
 
 def run(tasks: list, work: Callable[[Any, Callable[[str], None]], Any], jobs: int,

@@ -1,47 +1,19 @@
-"""Attachments (附件): files listed in front matter, stored beside the item.
+"""Files an item publishes beside it (附件, and images): which they are, whether
+each may be published, and their bytes' hash (what an approval signs).
 
-An attachment is published at <column>/<slug>/<file> only when its item is
-published. Which extensions and how large a file may be is policy, kept in a
-data file: workflow/data/attachments.yaml, or the repository's own
-policy/attachments.yaml when it exists.
+A listed file must be a regular file inside the item's folder (no symlink, no
+path out of it), of an allowed type and size: the city's policy, read by
+workflow/policy/limits.py (workflow/data/attachments.yaml, or the repository's
+policy/attachments.yaml). The build publishes them (workflow/build/attachments.py).
 """
 from __future__ import annotations
 
 import hashlib
 import os
 import re
-import shutil
 import stat
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path, PurePosixPath
-
-import yaml
-from workflow import DATA
-
-DEFAULTS = DATA / "attachments.yaml"
-OVERRIDE = "policy/attachments.yaml"
-
-
-@dataclass(frozen=True)
-class Limits:
-    extensions: tuple[str, ...]
-    max_bytes: int
-    source: str                     # which file they came from, for messages
-
-
-@lru_cache(maxsize=8)
-def _limits(path: str, mtime: float) -> Limits:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    return Limits(tuple(e.lower().lstrip(".") for e in data["extensions"]),
-                  int(float(data["max_mb"]) * 1024 * 1024), path)
-
-
-def limits(root: Path) -> Limits:
-    path = Path(root) / OVERRIDE
-    if not path.is_file():
-        path = DEFAULTS
-    return _limits(str(path), path.stat().st_mtime)
 
 
 def size_label(size: int) -> str:
@@ -55,7 +27,7 @@ def size_label(size: int) -> str:
 _BAD_NAME = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 
 
-def problems(name: str, item_dir: Path, lim: Limits) -> list[tuple[str, str, str]]:
+def problems(name: str, item_dir: Path, lim) -> list[tuple[str, str, str]]:
     """(rule, message, fix) for one attachment file name; empty when it may be published."""
     text = str(name)
     if _BAD_NAME.search(text) or not text.strip():
@@ -106,10 +78,9 @@ def listed(item) -> list[str]:
     return [a["file"] for a in item.fields.get("attachments", []) if isinstance(a.get("file"), str)]
 
 
-def covered(item, root: Path, lim: Limits | None = None) -> list[tuple[str, int, str]]:
+def covered(item, lim) -> list[tuple[str, int, str]]:
     """(name, size, sha256) of every listed file that may be published: what an approval signs.
     Files with a problem (missing, outside, a symlink, too large) are left out: their rule refuses the item."""
-    lim = lim or limits(root)
     out = []
     for name in listed(item):
         if problems(name, item.path.parent, lim):
@@ -151,37 +122,3 @@ def stat_key(item) -> tuple:
         except (OSError, ValueError):
             out.append((name, None))
     return tuple(out)
-
-
-def described(item) -> list[dict]:
-    """The item's attachments with size labels, for the theme."""
-    out = []
-    for att in item.fields.get("attachments", []):
-        path = item.path.parent / att["file"]
-        size = path.stat().st_size if path.is_file() else None
-        out.append({**att, "size": size, "size_label": size_label(size) if size is not None else ""})
-    return out
-
-
-class ChangedError(Exception):
-    """A listed file differs from the one the gate decided on (changed during the build)."""
-
-
-def publish(item, output: Path, expected: dict[str, str]) -> list[Path]:
-    """Copy the attachments of a published item to <output>/<column>/<slug>/, each
-    checked against the SHA-256 its approval covers (`expected`: name -> sha256)."""
-    target = Path(output) / item.column / item.slug
-    written = []
-    for name in listed(item):
-        dest = target / name
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            shutil.copyfile(item.path.parent / name, dest, follow_symlinks=False)
-        except OSError as exc:
-            raise ChangedError(f"{item.relpath} 的附件 {name} 无法复制（{exc.strerror}）") from exc
-        digest, _ = sha256_of(dest)
-        if digest is None or digest != expected.get(name):
-            dest.unlink(missing_ok=True)
-            raise ChangedError(f"{item.relpath} 的附件 {name} 在构建过程中被改动（与审核时的文件不一致）")
-        written.append(dest)
-    return written

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, asdict
+from workflow.errors import ConfigError  # noqa: F401 - raised with findings
 
 ERROR = "error"      # refuse: the item is not published
 WARNING = "warning"  # publish, but report
@@ -32,14 +33,3 @@ class Finding:
 
 def has_errors(findings) -> bool:
     return any(f.severity == ERROR for f in findings)
-
-
-class ConfigError(Exception):
-    """A configuration problem (site.yaml, allowlist…) that stops everything.
-
-    Carries the findings so the CLI can print every problem at once.
-    """
-
-    def __init__(self, findings: list[Finding]):
-        self.findings = findings
-        super().__init__("\n".join(f.format() for f in findings))

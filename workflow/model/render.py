@@ -12,7 +12,6 @@ Headings get ids (the same slugs Python-Markdown's toc extension made), so
 """
 from __future__ import annotations
 
-import hashlib
 import html as htmlmod
 import re
 from importlib import metadata
@@ -32,10 +31,6 @@ _ID = re.compile(r"""\sid=["']?([^"'\s>]+)""")
 _FOOTNOTE = [(re.compile(p), r) for p, r in (
     (r' data-footnote-backref-idx="\d+"', ""), (r" data-footnote-(?:ref|backref)\b", ""),
     (r' data-footnotes>', ">"), (r'aria-label="Back to reference (\d+(?:-\d+)?)"', r'aria-label="返回引用处 \1"'))]
-
-_cache: dict[bytes, str] = {}
-_CACHE_LIMIT = 4096
-
 
 def convert(body: str) -> str:
     html = cmarkgfm.markdown_to_html_with_extensions(body, options=OPTIONS, extensions=EXTENSIONS)
@@ -59,15 +54,5 @@ def _heading_ids(html: str) -> str:
 
 
 def to_html(body: str) -> str:
-    key = _key(body)
-    html = _cache.get(key)
-    if html is None:
-        html = convert(body)
-        if len(_cache) >= _CACHE_LIMIT:
-            _cache.clear()
-        _cache[key] = html
-    return html
-
-
-def _key(body: str) -> bytes:
-    return hashlib.sha256(body.encode("utf-8", "surrogatepass")).digest()
+    """The body's HTML (rendering is cheap: callers that need it twice keep it)."""
+    return convert(body)

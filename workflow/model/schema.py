@@ -23,6 +23,7 @@ KIND_LABELS = {
     "id": "小写英文、数字、点、横线组成的标识",
     "bool": "true 或 false",
     "int": "整数",
+    "number": "数字",
     "any": "任意值",
 }
 
@@ -156,6 +157,10 @@ def convert(value, spec: Field, ctx: Context, name: str):
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             return bad()
+        return value
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            return bad("不小于 0 的数字")
         return value
     if kind == "bool":
         if not isinstance(value, bool):

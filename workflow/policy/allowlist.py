@@ -3,25 +3,22 @@
 `links.allow` in site.yaml."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import idna
-import yaml
 
-from workflow import DATA
 from workflow.model.findings import ERROR, ConfigError, Finding
+from workflow.model.schema import Field
+from workflow.policy import data
 from workflow.policy.urls import REFUSED_SCHEMES, ascii_host, parse
-
-ALLOWLIST_FILE = DATA / "allowlist.yaml"
-
 
 @dataclass(frozen=True)
 class Allowlist:
     schemes: frozenset
     hosts: frozenset          # exact hosts
     suffixes: tuple           # ".gov.cn" for `*.gov.cn`
+    seen: dict = field(default_factory=dict, compare=False, repr=False)   # url -> refusal, for this list
 
     def allows_host(self, host: str) -> bool:
         return host in self.hosts or any(host.endswith(s) for s in self.suffixes)
@@ -32,6 +29,11 @@ class Allowlist:
 
     def refusal(self, url: str) -> str | None:
         """Why `url` may not be linked (Chinese), or None when it may."""
+        if url not in self.seen:
+            self.seen[url] = self._refusal(url)
+        return self.seen[url]
+
+    def _refusal(self, url: str) -> str | None:
         u = parse(url)
         if u.problem:
             return u.problem
@@ -66,39 +68,34 @@ def _bad_pattern(p) -> str | None:
     return None
 
 
-@lru_cache(maxsize=8)
-def _load(path: str, mtime: float) -> Allowlist:
-    rel = Path(path).name
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError([Finding("config.allowlist", ERROR, rel, None, f"外链白名单无法读取：{exc}",
-                                   None, "修正 allowlist.yaml 的格式")]) from exc
-    data = data if isinstance(data, dict) else {}
-    schemes, hosts = data.get("schemes"), data.get("hosts")
-    findings = [Finding("config.allowlist", ERROR, rel, None, f"{key} 应为列表", key,
-                        "参照 workflow/data/allowlist.yaml 书写")
-                for key, v in (("schemes", schemes), ("hosts", hosts)) if not isinstance(v, list)]
-    for p in hosts if isinstance(hosts, list) else []:
+SCHEMA = {
+    "schemes": Field("允许的协议", kind="list", required=True, item=Field("协议"), example="[https, http, mailto, tel]"),
+    "hosts": Field("允许链接的主机名", kind="list", required=True, item=Field("主机名或 *.后缀"),
+                   example="['*.gov.cn', www.12345.gov.cn]"),
+}
+
+
+def load_allowlist(root: Path | None = None) -> Allowlist:
+    """The city's list: workflow/data/allowlist.yaml, or the repository's policy/allowlist.yaml."""
+    found, src = data.load(root, "allowlist.yaml", SCHEMA, "config.allowlist")
+    findings = []
+    for p in found["hosts"]:
         if (why := _bad_pattern(p)):
-            findings.append(Finding("config.allowlist", ERROR, rel, None, f"白名单条目“{p}”{why}", "hosts",
+            findings.append(Finding("config.allowlist", ERROR, src.shown, None, f"白名单条目“{p}”{why}", "hosts",
                                     "例如 www.gov.cn 或 *.gov.cn"))
-    for s in schemes if isinstance(schemes, list) else []:
+    for s in found["schemes"]:
         if str(s).lower() in REFUSED_SCHEMES:
-            findings.append(Finding("config.allowlist", ERROR, rel, None, f"协议“{s}”不得加入白名单", "schemes",
+            findings.append(Finding("config.allowlist", ERROR, src.shown, None, f"协议“{s}”不得加入白名单", "schemes",
                                     "删除该协议"))
     if findings:
         raise ConfigError(findings)
-    return Allowlist(frozenset(str(s).lower() for s in schemes), *_patterns(hosts))
+    return Allowlist(frozenset(str(x).lower() for x in found["schemes"]), *_patterns(found["hosts"]))
 
 
-def load_allowlist(path: Path = ALLOWLIST_FILE) -> Allowlist:
-    return _load(str(path), Path(path).stat().st_mtime if Path(path).exists() else 0.0)
-
-
-def allowlist_for(group, site=None) -> Allowlist:
-    """The city's list + the group's own domains + the site's `links.allow` in site.yaml."""
-    base = load_allowlist()
+def allowlist_for(group, site=None, base: Allowlist | None = None) -> Allowlist:
+    """The city's list (`base`, read now unless given) + the group's own domains + the
+    site's `links.allow` in site.yaml."""
+    base = base or load_allowlist(group.root)
     own = [s.domain for s in group.sites.values() if s.domain]
     extra = []
     for s in ([site] if site else group.sites.values()):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import urllib.parse
 from dataclasses import dataclass
-from functools import lru_cache
 
 import idna
 
@@ -43,7 +42,6 @@ class Url:
     problem: str | None = None   # why it is refused whatever the allowlist (Chinese)
 
 
-@lru_cache(maxsize=65536)
 def parse(raw: str) -> Url:
     """Normalise one URL; never raises: what cannot be read carries a `problem`."""
     if len(raw) > MAX_URL:

@@ -35,7 +35,6 @@ from workflow import DATA
 CC_FIRST = min(_cc_holidays).year
 CC_LAST = max(_cc_holidays).year
 CC_VERSION = getattr(chinese_calendar, "__version__", "?")
-POLICY = DATA / "deadlines.yaml"
 ONE = dt.timedelta(days=1)
 
 # The statutory holidays (全国年节及纪念日放假办法) as the `holidays` package names them.
@@ -193,8 +192,3 @@ def provisional_days_off(year: int) -> frozenset[dt.date]:
             off.add(extra)
     return frozenset(off)
 
-
-@lru_cache(maxsize=1)
-def policy() -> dict:
-    """The tunable limits of workflow/data/deadlines.yaml."""
-    return yaml.safe_load(POLICY.read_text(encoding="utf-8"))

@@ -42,6 +42,7 @@ from pathlib import Path
 from workflow.build import assets, manifest
 from workflow.model import dates
 from workflow.publish import release_signing, tool_errors
+from workflow.errors import Aborted, DeployError, SwitchedError
 
 KEEP = 10
 LOG = "deploy-log.jsonl"
@@ -51,25 +52,6 @@ NGINX_CONF = "nginx/govsite.conf"
 RELEASE = re.compile(r"^\d{8}T\d{6}-[0-9A-Za-z]{1,40}(-\d{1,4})?$")
 _REMOTE = re.compile(r"^(?P<host>[^/:]+):(?P<path>.+)$")
 INSTALL_HINT = "请先安装（Debian/Ubuntu：apt-get install rsync openssh-client util-linux）"
-
-
-class DeployError(Exception):
-    """A refused or failed deploy or rollback; `code` is the exit code. Nothing live changed."""
-
-    def __init__(self, message: str, code: int = 1):
-        super().__init__(message)
-        self.code = code
-
-
-class SwitchedError(DeployError):
-    """A failure after `current` was switched somewhere: the message says what is live where."""
-
-
-class Aborted(DeployError):
-    """SIGTERM, SIGINT or SIGHUP while deploying."""
-
-    def __init__(self, name: str):
-        super().__init__(f"收到 {name}，已中止", 130)
 
 
 @contextmanager

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from workflow.model import dates
 from workflow.cli.commands.serve import make_server
+from workflow.errors import LinkCheckerFailed
 
 FIELDS = ["urlname", "parentname", "base", "result", "warningstring", "infostring", "valid", "url",
           "line", "column", "name", "dltime", "size", "checktime", "cached", "level", "modified"]
@@ -38,10 +39,6 @@ maxrequestspersecond=100
 internlinks=^{host}/
 nofollow=^{host}/(?!{sites})[^/]+/
 """
-
-
-class LinkCheckerFailed(Exception):
-    """LinkChecker did not run to the end: the result says nothing about links."""
 
 
 @dataclass

@@ -20,6 +20,7 @@ import re
 
 from workflow.build.assets import PATTERN as FINGERPRINTED
 from workflow.review.permissions import State
+from workflow.errors import NginxConfigError
 
 DEFAULT_DEPLOY_ROOT = "/srv/govsite/current"
 
@@ -46,10 +47,6 @@ BACKUP_FILES = r"(~|\.bak|\.swp|\.orig)$"
 CHARSET_TYPES = "text/css text/xml text/plain application/javascript application/json application/atom+xml"
 
 _SAFE_PATH = re.compile(r"^/[A-Za-z0-9._/-]*$")
-
-
-class NginxConfigError(ValueError):
-    pass
 
 
 def gone(decisions) -> dict[str, list[tuple[str, str]]]:

@@ -18,12 +18,9 @@ from sshsig import InvalidSignature, check_signature
 
 from workflow.review import approval
 from workflow.model import dates
+from workflow.errors import SigningError
 
 NAMESPACE = "govsite-manifest"
-
-
-class SigningError(Exception):
-    pass
 
 
 def signers(path: Path) -> list[approval.Signer]:

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 
 from workflow.build import syndication
-from workflow.policy import workdays
+from workflow.policy import limits as policy_limits
 from workflow.review.permissions import State
 
 PASS, FAIL = "pass", "fail"
@@ -88,9 +88,10 @@ def months_before(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def assess(group, decisions, as_of: dt.date) -> dict[str, SiteFreshness]:
-    """Freshness of every site of `group`, from the gate's decisions as of `as_of`."""
-    limits = workdays.policy()["freshness"]
+def assess(group, decisions, as_of: dt.date, deadlines: dict | None = None) -> dict[str, SiteFreshness]:
+    """Freshness of every site of `group`, from the gate's decisions as of `as_of` (the
+    thresholds of deadlines.yaml, read now unless given)."""
+    limits = (deadlines or policy_limits.deadlines(group.root))["freshness"]
     news_due = as_of - dt.timedelta(days=limits["news_days"])
     notice_due = months_before(as_of, limits["notice_months"])
     dates: dict[tuple[str, str], list[dt.date]] = {}

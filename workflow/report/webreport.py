@@ -24,6 +24,7 @@ from workflow.model import dates
 from workflow.policy import workdays
 from workflow.gate.gate import Gate
 from workflow.review.permissions import State
+from workflow.policy import limits as policy_limits
 from workflow.rules.deadlines import response_limit
 from workflow import DATA
 
@@ -51,7 +52,8 @@ def collect(group, as_of: dt.date, year: int | None = None, output: Path | None 
     gate = Gate(group, moment)
     decisions = gate.decide_all()
     cal = gate.checker.calendar
-    fresh = freshness.assess(group, decisions, as_of)
+    limits = policy_limits.deadlines(group.root)
+    fresh = freshness.assess(group, decisions, as_of, limits)
     links = broken_links(group, Path(output or group.root / "output"))
     given = annual.read_input(group.root, year) if year else {}
     sites = []
@@ -59,7 +61,7 @@ def collect(group, as_of: dt.date, year: int | None = None, output: Path | None 
         mine = [d for d in decisions if d.item.site_id == site.id]
         entry = site_figures(site, mine, as_of)
         entry["freshness"] = fresh[site.id].to_dict()
-        entry["interaction"] = interaction(site, mine, as_of)
+        entry["interaction"] = interaction(site, mine, as_of, limits["letter_response_months"])
         entry["veto"] = veto(entry)
         entry["broken_links"] = links.get(site.id, {"linkcheck": None, "build": None, "urls": []})
         if year:
@@ -73,7 +75,7 @@ def collect(group, as_of: dt.date, year: int | None = None, output: Path | None 
         "year": year,
         "calendar": cal.describe(),
         "provisional_years": provisional,
-        "thresholds": workdays.policy(),
+        "thresholds": limits,
         "totals": totals(sites),
         "sites": sites,
         "site_names": {s.id: s.short_name or s.name for s in group.sites.values()},
@@ -124,10 +126,9 @@ def _counts(decisions) -> dict:
     }
 
 
-def interaction(site, decisions, as_of) -> dict:
+def interaction(site, decisions, as_of, months: int) -> dict:
     """互动回应差 (single veto): letters unanswered past the same day 3 months after receipt —
     still unanswered on `as_of`, or answered late within the 12 months before it."""
-    months = workdays.policy()["letter_response_months"]
     window = freshness.months_before(as_of, 12)
     found = []
     for d in decisions:
@@ -135,7 +136,7 @@ def interaction(site, decisions, as_of) -> dict:
         received = f.get("received")
         if d.state == State.WITHDRAWN or f.get("type") != "letter" or received is None or received > as_of:
             continue
-        limit, replied = response_limit(received), f.get("replied")
+        limit, replied = response_limit(received, months), f.get("replied")
         if replied is None or replied > as_of:
             if as_of > limit:
                 found.append((d, f"来信 {received} 收到，截至 {as_of} 尚未答复，已超过 {months} 个月（{limit}）"))

@@ -30,6 +30,7 @@ from sshsig.allowed_signers import load_allowed_signers_file
 from sshsig.ssh_public_key import PublicKey
 
 from workflow.model import dates
+from workflow.errors import SignerError
 
 NAMESPACE = "govsite-approval"
 SIGNED_BLOCKS = ("approvals", "withdrawal")   # front-matter blocks outside the signed bytes
@@ -79,10 +80,6 @@ class Signer:
         if self.valid_before and when >= self.valid_before:
             return False
         return True
-
-
-class SignerError(Exception):
-    pass
 
 
 def _ssh_time(value: str) -> dt.datetime:

@@ -16,14 +16,11 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from workflow.errors import ChangeError
 
 # Inputs of every item's verdict or page.
 GLOBAL = ("keys/", "policy/", "themes/", "plugins/", "workflow/")
 GLOBAL_FILES = ("pelicanconf.py", "publishconf.py")
-
-
-class ChangeError(Exception):
-    pass
 
 
 @dataclass

@@ -19,7 +19,8 @@ from pathlib import Path
 from workflow.review import approval
 from workflow.model import dates, items
 from workflow.policy import workdays
-from workflow.model.files import covered as covered_files, limits as attachment_limits, stat_key
+from workflow.model.files import covered as covered_files, stat_key
+from workflow.policy import limits as policy_limits
 from workflow.model.findings import ERROR, ConfigError, Finding
 from workflow.review.history import History
 from workflow.rules import basics
@@ -77,7 +78,12 @@ class Checker:
     @cached_property
     def limits(self):
         """Attachment types and size (workflow/data/attachments.yaml or the repository's policy/)."""
-        return attachment_limits(self.group.root)
+        return policy_limits.attachments(self.group.root)
+
+    @cached_property
+    def deadlines(self) -> dict:
+        """The deadlines and freshness thresholds (workflow/data/deadlines.yaml or policy/)."""
+        return policy_limits.deadlines(self.group.root)
 
     @cached_property
     def verify(self) -> approval.Verifier:
@@ -96,7 +102,7 @@ class Checker:
     def covered(self, item) -> list[tuple[str, int, str]]:
         """(name, size, sha256) of the item's publishable files, hashed once per run."""
         return self.remember(("covered", item.relpath, item.sha256, stat_key(item)),
-                             lambda: covered_files(item, self.group.root, self.limits))
+                             lambda: covered_files(item, self.limits))
 
     def subject(self, item) -> str:
         return approval.subject(item.relpath, self.covered(item))

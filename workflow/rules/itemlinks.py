@@ -7,7 +7,7 @@ import urllib.parse
 from workflow.model import itemlinks
 from workflow.model import html as tags
 from workflow.model.findings import ERROR, Finding
-from workflow.rules.links import _may_link, _parsed, line_of
+from workflow.rules.links import _may_link, line_of, parsed
 
 FIX = ("链接到另一条信息时写它的文件：同一网站 ../栏目/文件名.md，其他网站 ../../网站/栏目/文件名.md"
        "（构建时换成该信息的网址）；请核对文件名")
@@ -17,7 +17,7 @@ def check(item, ctx):
     if not _may_link(item.body) or ctx.site(item) is None:
         return
     targets = []
-    for found in tags.urls_in(_parsed(item).elements):
+    for found in tags.urls_in(parsed(item, ctx).elements):
         target = itemlinks.resolve(found.url, item.relpath, ctx.group)
         if target is None:
             continue

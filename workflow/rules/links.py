@@ -12,7 +12,6 @@ import html as htmlmod
 import re
 import urllib.parse
 from collections import Counter
-from functools import lru_cache
 from types import SimpleNamespace
 
 import lxml.html
@@ -20,7 +19,7 @@ import nh3
 
 from workflow.model import html as tags
 from workflow.policy import urls
-from workflow.policy.allowlist import allowlist_for
+from workflow.policy.allowlist import allowlist_for, load_allowlist
 from workflow.model import render
 from workflow.model.findings import ERROR, WARNING, Finding
 
@@ -77,10 +76,8 @@ def _snippet(el) -> str:
 
 
 def _policy(ctx, site):
-    cache = ctx.__dict__.setdefault("_link_allowlists", {})
-    if site.id not in cache:
-        cache[site.id] = allowlist_for(ctx.group, site)
-    return cache[site.id]
+    base = ctx.remember("allowlist", lambda: load_allowlist(ctx.group.root))
+    return ctx.remember(("allowlist", site.id), lambda: allowlist_for(ctx.group, site, base))
 
 
 def _may_link(body: str) -> bool:
@@ -89,13 +86,11 @@ def _may_link(body: str) -> bool:
     return "<" in body or "](" in body or "]:" in body
 
 
-@lru_cache(maxsize=32)
 def _tree(html: str):
-    """One parse per rendered body, shared by the rules (only read)."""
+    """Every start tag and text of a rendered body (raw HTML may hide tags from a tree)."""
     return tags.elements(html)
 
 
-@lru_cache(maxsize=32)
 def _markdown_only(html: str):
     """A body without any `<` has no raw HTML: its HTML is cmark's own, well formed,
     so the tree holds every tag, and only those holding a URL are read (3x faster
@@ -103,21 +98,29 @@ def _markdown_only(html: str):
     return SimpleNamespace(elements=tags.url_elements(tags.parse_html(html)), texts=None)
 
 
-def _parsed(item):
-    html = render.to_html(item.body)
-    return _tree(html) if "<" in item.body else _markdown_only(html)
+def body_html(item, ctx) -> str:
+    """The item's body as the site renders it, once per item and run."""
+    return ctx.remember(("html", item.relpath, item.sha256), lambda: render.to_html(item.body))
+
+
+def parsed(item, ctx):
+    """The rendered body read once per item and run, shared by the rules (only read)."""
+    def read():
+        html = body_html(item, ctx)
+        return _tree(html) if "<" in item.body else _markdown_only(html)
+    return ctx.remember(("parsed", item.relpath, item.sha256), read)
 
 
 # cmark writes every URL of a Markdown-only body as one of these, the value HTML-escaped.
 _CMARK_URL = re.compile(r'<(?:a href|img src)="([^"]*)"')
 
 
-def _all_plain(item, allow) -> bool:
+def _all_plain(item, allow, ctx) -> bool:
     """A Markdown-only body whose every URL passes and none is a root path: nothing to
     report, decided from cmark's own markup without parsing it (most bodies)."""
     if "<" in item.body:
         return False
-    for m in _CMARK_URL.finditer(render.to_html(item.body)):
+    for m in _CMARK_URL.finditer(body_html(item, ctx)):
         url = htmlmod.unescape(m[1])
         if allow.refusal(url) is not None or re.match(r"^\s*/(?![/\\])", url):
             return False
@@ -130,9 +133,9 @@ def not_allowed(item, ctx):
     if site is None or not _may_link(item.body):
         return
     allow = _policy(ctx, site)
-    if _all_plain(item, allow):
+    if _all_plain(item, allow, ctx):
         return
-    for f in tags.urls_in(_parsed(item).elements):
+    for f in tags.urls_in(parsed(item, ctx).elements):
         why = allow.refusal(f.url)
         if why is None:
             if re.match(r"^\s*/(?![/\\])", f.url):
@@ -152,9 +155,9 @@ def unsafe(item, ctx):
     """Raw HTML that nh3 would strip: report each element with its snippet."""
     if "<" not in item.body:
         return
-    html = render.to_html(item.body)
-    original = _tree(html).elements
-    if _too_deep(html):       # nh3 would take minutes on it (`unbalanced` refuses it): judge tag by tag
+    html = body_html(item, ctx)
+    original = parsed(item, ctx).elements
+    if ctx.remember(("deep", item.relpath, item.sha256), lambda: _too_deep(html)):     # nh3 would take minutes on it (`unbalanced` refuses it): judge tag by tag
         kept = Counter(_signature(el) for el in original      # html, body: the parser's own wrapper
                        if el.tag in ("html", "body") or el.tag in TAGS and not _bad_attributes(el))
     else:
@@ -203,7 +206,7 @@ def malformed(item, ctx):
     """`<a href="…` that never closes is shown as text (or swallows what follows)."""
     if "<" not in item.body:
         return
-    for text, in_code in _parsed(item).texts:
+    for text, in_code in parsed(item, ctx).texts:
         m = None if in_code else _TAG_START.search(text)
         if m:
             piece = text[m.start():m.start() + 60].split("\n")[0]
@@ -285,7 +288,6 @@ def balance_problems(html_text: str) -> list[tuple[str, str]]:
     return problems + found
 
 
-@lru_cache(maxsize=32)
 def _too_deep(html_text: str) -> bool:
     return _structure(html_text)[1] > MAX_DEPTH
 
@@ -294,12 +296,12 @@ def unbalanced(item, ctx):
     """Raw HTML that would reach beyond the body (into the page's footer, its layout) is refused,
     and so is nesting no browser keeps (Markdown can nest too: `> > > …`)."""
     if "<" not in item.body:
-        if (item.body.count(">") > MAX_DEPTH or len(item.body) > 20000) and _too_deep(render.to_html(item.body)):
+        if (item.body.count(">") > MAX_DEPTH or len(item.body) > 20000) and ctx.remember(("deep", item.relpath, item.sha256), lambda: _too_deep(body_html(item, ctx))):
             yield Finding("html.unbalanced", ERROR, item.relpath, item.body_line, f"正文嵌套超过 {MAX_DEPTH} 层（引用或列表）",
                           "body", "减少引用（>）或列表的嵌套层级")
         return
     seen = set()
-    for snippet, why in balance_problems(render.to_html(item.body)):
+    for snippet, why in balance_problems(body_html(item, ctx)):
         if why in seen:
             continue
         seen.add(why)

@@ -13,7 +13,7 @@ import re
 import sys
 
 from workflow.model import dates
-from workflow.policy.workdays import policy
+from workflow.policy.limits import deadlines
 from workflow.model.item_schema import COMMON, DEFAULT_TYPE, TYPE_FIELDS, TYPES
 from workflow.model.schema import BODY_PLACEHOLDER, PLACEHOLDER
 from workflow.model.items import SLUG_RE
@@ -63,7 +63,7 @@ def short_slug(title: str, today) -> str:
     return "-".join([f"{today:%Y-%m}", *words] if words else [f"{today:%Y-%m}", "xinxi"])
 
 
-def scaffold(title: str, item_type: str, author: str | None) -> str:
+def scaffold(title: str, item_type: str, author: str | None, workdays: int = 20) -> str:
     lines = ["---", f"title: {json.dumps(title, ensure_ascii=False)}", f"date: {dates.today().isoformat()}"]
     fields = {**COMMON, **TYPE_FIELDS.get(item_type, {})}
     for name, spec in fields.items():
@@ -77,7 +77,7 @@ def scaffold(title: str, item_type: str, author: str | None) -> str:
     if item_type in DISCLOSED:
         since = "不填则按成文日期 written 计算" if item_type == "policy" else "不填则不检查"
         lines.append(f"# formed: {dates.today().isoformat()}  # 信息形成或变更日期（第十八条：自该日起 "
-                     f"{policy()['disclosure_workdays']} 个工作日内公开；{since}）；填写时删去行首的 #")
+                     f"{workdays} 个工作日内公开；{since}）；填写时删去行首的 #")
     lines += ["---", BODY_PLACEHOLDER, ""]
     return "\n".join(lines)
 
@@ -118,7 +118,8 @@ def run(args) -> int:
             slug = f"{base}-{n}"
     path = folder / f"{slug}.md"
     folder.mkdir(parents=True, exist_ok=True)
-    path.write_text(scaffold(title, item_type, args.author), encoding="utf-8")
+    path.write_text(scaffold(title, item_type, args.author, deadlines(group.root)["disclosure_workdays"]),
+                    encoding="utf-8")
     rel = path.relative_to(group.root).as_posix()
     kind = "" if TYPES[item_type] == column.name else f"，{TYPES[item_type]}"
     print(f"已新建 {rel}（{column.name}{kind}）。")
