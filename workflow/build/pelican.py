@@ -1,19 +1,23 @@
-"""What the Pelican plugins share: the gate of the running build, and the
-metadata an item hands to the theme. Plugins stay thin adapters over this."""
+"""What the Pelican plugins share: the run of the build (its gate), the
+metadata an item hands to the theme, and every use of Pelican beyond its
+documented API, in one place (tests/test_pelican_glue.py fails loudly when a
+Pelican upgrade moves one). Plugins stay thin adapters over this."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from markupsafe import Markup, escape
 from pathlib import Path
 
 from workflow.build.attachments import described
+from workflow.errors import BuildError
 from workflow.model import dates
-from workflow.gate.gate import Decision, Gate, gate_for
+from workflow.gate import run as runs
+from workflow.gate.gate import Decision, Gate
 
 
 def gate_of(settings) -> Gate:
-    as_of = settings.get("GOVSITE_AS_OF")
-    return gate_for(Path(settings["GOVSITE_ROOT"]), dates.parse_datetime(as_of) if as_of else None)
+    return runs.of(settings).gate
 
 
 def decision_of(content) -> Decision:
@@ -54,3 +58,41 @@ def write_unlisted(generator, save_as: str, template: str, **extra) -> None:
     path = Path(generator.output_path) / save_as
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
+
+
+# -- running Pelican ------------------------------------------------------------------------
+
+class _ErrorLog(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.records: list[str] = []
+
+    def emit(self, record):
+        self.records.append(record.getMessage())
+
+
+def run_pelican(settings: dict, site_id: str, jinja_cache: Path | None = None) -> None:
+    """Pelican over one site's settings. Its errors (logged, not raised) fail the build;
+    its own summary line is silenced (`pelican.log.console`, not a documented setting:
+    tests/test_pelican_glue.py checks it is there)."""
+    from pelican import Pelican
+    from pelican.log import console
+
+    if jinja_cache:                     # compiled templates, shared by every site and build
+        from jinja2 import FileSystemBytecodeCache
+        jinja_cache.mkdir(parents=True, exist_ok=True)
+        settings["JINJA_ENVIRONMENT"] = {**settings["JINJA_ENVIRONMENT"],
+                                         "bytecode_cache": FileSystemBytecodeCache(str(jinja_cache))}
+    errors = _ErrorLog()
+    log = logging.getLogger("pelican")
+    log.addHandler(errors)
+    console.quiet = True                # one progress line per site is ours to print
+    try:
+        Pelican(settings).run()
+    except Exception as exc:  # noqa: BLE001 - report any engine failure as a build error
+        raise BuildError(f"网站 {site_id} 构建失败：{exc}") from exc
+    finally:
+        log.removeHandler(errors)
+        console.quiet = False
+    if errors.records:
+        raise BuildError(f"网站 {site_id} 构建出错：" + "；".join(errors.records[:5]))

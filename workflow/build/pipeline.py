@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import gc
 import os
 import json
-import logging
 import shutil
 import time
 from contextlib import contextmanager
@@ -32,7 +30,9 @@ from workflow.policy import workdays
 from workflow.build.cache import BuildCache
 from workflow.gate.parallel import decide
 from workflow.model.findings import ConfigError, Finding
-from workflow.gate.gate import Decision, Gate, register
+from workflow.gate.gate import Decision, Gate
+from workflow.gate.run import Run
+from workflow.build.pelican import run_pelican
 from workflow.review.permissions import State
 from workflow.model.sites import Group, load_group
 from workflow.build.sitesettings import settings_for, site_url
@@ -64,7 +64,9 @@ class BuildResult:
 
 def build(root: Path, only: list[str] | None = None, output: Path | None = None,
           mode: str = "preview", as_of: dt.datetime | None = None, echo=print,
-          jobs: int = 2, incremental: bool = True) -> BuildResult:
+          jobs: int = 2, incremental: bool = True, before_fork=None) -> BuildResult:
+    """`before_fork`: called before worker processes are forked (the CLI freezes the
+    garbage collector there: the group and the decisions live to the end)."""
     started = time.monotonic()
     group = load_group(root, only)                      # ConfigError: nothing written
     if mode == "production" and history.is_shallow(group.root):
@@ -76,19 +78,19 @@ def build(root: Path, only: list[str] | None = None, output: Path | None = None,
     workdays.Calendar.load(group.root)                  # a malformed holiday file: ConfigError, nothing written
     output = Path(output or group.root / "output").resolve()
     with locked(output):
-        return _build(group, only, output, mode, as_of, echo, jobs, incremental, started)
+        return _build(group, only, output, mode, as_of, echo, jobs, incremental, started, before_fork)
 
 
 def _build(group: Group, only, output: Path, mode: str, as_of, echo, jobs: int, incremental: bool,
-           started: float) -> BuildResult:
+           started: float, before_fork) -> BuildResult:
     as_of = as_of or dates.now().replace(microsecond=0)
     cache = BuildCache(output)
     env = buildcache.environment(group, mode)
     keys = buildcache.decisions_keys(group)
     gate = Gate(group, as_of, store=cache.decisions(keys) if incremental else None)
-    register(gate, group.root, as_of)                   # the plugins share this gate
+    run = Run(group, as_of, mode, gate, **({"before_fork": before_fork} if before_fork else {}))
     try:
-        decisions = decide(gate, jobs)
+        decisions = decide(gate, jobs, before_fork=run.before_fork)
     except workers.WorkerDied as exc:
         raise BuildError(f"检查信息的进程中断：{exc}；原有输出未改动") from exc
     cache.save_decisions(keys, decisions, gate.store)
@@ -105,7 +107,7 @@ def _build(group: Group, only, output: Path, mode: str, as_of, echo, jobs: int, 
     result = BuildResult(output, decisions=decisions, unchanged=[s.id for s in selected if s not in stale])
     info = build_info(group, mode, as_of)
     try:
-        built = build_sites(stale, group, staging, mode, as_of, decisions, cache, info, jobs, echo)
+        built = build_sites(stale, run, staging, decisions, cache, info, jobs, echo)
         result.sites = [b.result for b in built]
         entries = remember_sites(cache, last, prints, built)
         # Links into other sites are resolved again for every site, rebuilt or not: a page
@@ -178,9 +180,9 @@ class Built:
     deferred: list
 
 
-def build_sites(sites, group: Group, staging: Path, mode: str, as_of, decisions, cache: BuildCache,
-                info: dict, jobs: int, echo) -> list[Built]:
-    gc.freeze()     # every decision lives to the end: no collection walks them (nor copies them into a fork)
+def build_sites(sites, run: Run, staging: Path, decisions, cache: BuildCache, info: dict, jobs: int,
+                echo) -> list[Built]:
+    group, mode = run.group, run.mode
     order = sorted(sites, key=lambda s: -sum(1 for d in decisions if d.item.site_id == s.id))
 
     def one(site_id: str, progress=lambda where: None) -> Built:
@@ -189,8 +191,7 @@ def build_sites(sites, group: Group, staging: Path, mode: str, as_of, decisions,
         started = time.monotonic()
         site = group.sites[site_id]
         progress(f"content/{site_id}/")
-        result = build_site(site, group, staging / site_id, mode, as_of, decisions,
-                            jinja_cache=cache.dir / "jinja")
+        result = build_site(site, run, staging / site_id, decisions, jinja_cache=cache.dir / "jinja")
         indexing = search.start_index(staging / site_id)
         try:
             pages, deferred = linkgraph.check_site(staging, group, site_id, mode)
@@ -206,7 +207,7 @@ def build_sites(sites, group: Group, staging: Path, mode: str, as_of, decisions,
         # A fresh process per site: memory stays that of one site (it grew site by site).
         try:
             workers.run([s.id for s in order], one, min(jobs, len(order)),
-                        lambda built: results.append(_done(built, group, echo)))
+                        lambda built: results.append(_done(built, group, echo)), before_fork=run.before_fork)
         except workers.WorkerDied as exc:
             raise BuildError(f"网站 {exc.task} 的构建进程中断：{exc}") from exc
     else:
@@ -231,45 +232,14 @@ def report_refused(decisions: list[Decision], echo) -> None:
                     echo(f"    {f.format()}")
 
 
-class _ErrorLog(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.ERROR)
-        self.records: list[str] = []
-
-    def emit(self, record):
-        self.records.append(record.getMessage())
-
-
-def build_site(site, group: Group, out: Path, mode: str, as_of, decisions,
-               jinja_cache: Path | None = None) -> SiteResult:
-    from pelican import Pelican
-    from pelican.log import console
-
+def build_site(site, run: Run, out: Path, decisions, jinja_cache: Path | None = None) -> SiteResult:
+    """One site with Pelican (workflow/build/pelican.py), counted."""
     started = time.monotonic()
-    settings = settings_for(site, group, out, mode, as_of)
-    if jinja_cache:                     # compiled templates, shared by every site and build
-        from jinja2 import FileSystemBytecodeCache
-        jinja_cache.mkdir(parents=True, exist_ok=True)
-        settings["JINJA_ENVIRONMENT"] = {**settings["JINJA_ENVIRONMENT"],
-                                         "bytecode_cache": FileSystemBytecodeCache(str(jinja_cache))}
-    errors = _ErrorLog()
-    log = logging.getLogger("pelican")
-    log.addHandler(errors)
-    console.quiet = True                # one progress line per site is ours to print
-    try:
-        Pelican(settings).run()
-    except Exception as exc:  # noqa: BLE001 - report any engine failure as a build error
-        raise BuildError(f"网站 {site.id} 构建失败：{exc}") from exc
-    finally:
-        log.removeHandler(errors)
-        console.quiet = False
-    if errors.records:
-        raise BuildError(f"网站 {site.id} 构建出错：" + "；".join(errors.records[:5]))
+    run_pelican(settings_for(site, run.group, out, run.mode, run.as_of, run), site.id, jinja_cache)
     mine = [d for d in decisions if d.item.site_id == site.id]
     pages = sum(1 for _ in out.rglob("*.html"))
-    result = SiteResult(site.id, pages, sum(d.published for d in mine),
-                        sum(d.state == State.REFUSED for d in mine), time.monotonic() - started)
-    return result
+    return SiteResult(site.id, pages, sum(d.published for d in mine),
+                      sum(d.state == State.REFUSED for d in mine), time.monotonic() - started)
 
 
 def swap_in(staging: Path, output: Path, site_ids: list[str]) -> None:

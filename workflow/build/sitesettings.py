@@ -44,7 +44,7 @@ def site_context(site: Site, group: Group, mode: str) -> dict:
     }
 
 
-def settings_for(site: Site, group: Group, output: Path, mode: str, as_of: dt.datetime) -> dict:
+def settings_for(site: Site, group: Group, output: Path, mode: str, as_of: dt.datetime, run=None) -> dict:
     from pelican.settings import read_settings     # Pelican only where a site is built
 
     conf = "publishconf.py" if mode == "production" else "pelicanconf.py"
@@ -67,5 +67,6 @@ def settings_for(site: Site, group: Group, output: Path, mode: str, as_of: dt.da
         "CACHE_PATH": str(output.parent / ".cache" / site.id),
         "GOVSITE_ASSETS": fingerprinted,
         "JINJA_GLOBALS": {"asset": assets.jinja_global(fingerprinted)},
+        "GOVSITE_RUN": run,          # the build's run: its gate, for the plugins (workflow/gate/run.py)
     }
     return read_settings(str(root / conf), override=override)

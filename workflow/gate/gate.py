@@ -153,23 +153,3 @@ def _read(path: str) -> bytes | None:
             return f.read()
     except OSError:
         return None
-
-
-_GATES: dict[tuple, Gate] = {}
-
-
-def gate_for(root: Path, as_of: dt.datetime | None = None) -> Gate:
-    """One gate per repository and moment, shared by the build and the plugins."""
-    moment = as_of.isoformat() if as_of else None
-    gate = _GATES.get((str(root), moment))      # asked for every item: skip resolving a resolved root
-    if gate is not None:
-        return gate
-    key = (str(Path(root).resolve()), moment)
-    if key not in _GATES:
-        _GATES[key] = Gate(load_group(Path(root)), as_of)
-    return _GATES[key]
-
-
-def register(gate: Gate, root: Path, as_of: dt.datetime | None) -> None:
-    """Share a gate the build already made with the plugins of the same process."""
-    _GATES[(str(Path(root).resolve()), as_of.isoformat() if as_of else None)] = gate

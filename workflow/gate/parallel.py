@@ -8,7 +8,6 @@ the file it was on, never waited for (workflow/workers.py).
 """
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 
 from workflow.build import cache as buildcache
@@ -20,7 +19,7 @@ from workflow.model.items import find_items
 PARALLEL_MIN = 100      # below this many items a worker costs more than it saves
 
 
-def decide(gate: Gate, jobs: int = 2, paths=None) -> list[Decision]:
+def decide(gate: Gate, jobs: int = 2, paths=None, before_fork=lambda: None) -> list[Decision]:
     """The gate's decision for every item (or those under `paths`). Items not
     remembered are checked in forked workers, a site per task. `govsite check`
     decides the same way."""
@@ -28,7 +27,6 @@ def decide(gate: Gate, jobs: int = 2, paths=None) -> list[Decision]:
     if gate.store is None:
         gate.store = DecisionStore({})
     todo: dict[str, list[Path]] = {}
-    gc.freeze()     # the group, loaded once, is never garbage: no collection walks it (nor copies it into a fork)
     files = find_items(group, paths)
     for path in files:
         if not gate.recall(path):
@@ -44,5 +42,5 @@ def decide(gate: Gate, jobs: int = 2, paths=None) -> list[Decision]:
                 found.append(gate.decide(p))
             return [buildcache.entry(d) for d in found]     # the parent reads the bytes again
 
-        workers.run(order, work, jobs, gate.store.add)
+        workers.run(order, work, jobs, gate.store.add, before_fork)
     return gate.decide_all(paths, files)

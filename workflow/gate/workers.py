@@ -17,11 +17,12 @@ from workflow.errors import WorkerDied, WorkerFailed
 
 
 def run(tasks: list, work: Callable[[Any, Callable[[str], None]], Any], jobs: int,
-        on_result: Callable[[Any], None]) -> None:
+        on_result: Callable[[Any], None], before_fork: Callable[[], None] = lambda: None) -> None:
     """`work(task, progress)` for every task, each in a fresh forked process, `jobs` at
     a time; `on_result` is called in this process with each result as it arrives.
     Raises WorkerDied, or the worker's own exception; the other workers are stopped."""
     ctx = multiprocessing.get_context("fork")
+    before_fork()
     pending = list(tasks)
     running: dict = {}        # connection -> [process, task, last progress]
     try:

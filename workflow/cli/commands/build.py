@@ -1,6 +1,8 @@
 """`govsite build [--site ID]... [--output DIR] [--strict] [--production] [--jobs N] [--full]`."""
 from __future__ import annotations
 
+import gc  # the CLI freezes what lives to the end before forking
+
 import sys
 from pathlib import Path
 
@@ -34,7 +36,7 @@ def run(args) -> int:
     mode = "production" if args.production else "review" if args.review else "preview"
     try:
         result = build(args.root, args.sites, args.output, mode, args.as_of,
-                       jobs=args.jobs, incremental=not args.full)
+                       jobs=args.jobs, incremental=not args.full, before_fork=gc.freeze)
     except BuildLocked as exc:
         print(f"govsite build: 未构建：{exc}", file=sys.stderr)
         return 2

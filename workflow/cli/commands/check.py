@@ -4,6 +4,8 @@ set, without building. The stage decides only the verdict on pending approvals
 request, not yet approved), 2 usage or configuration error."""
 from __future__ import annotations
 
+import gc  # the CLI freezes what lives to the end before forking
+
 import json
 import sys
 from pathlib import Path
@@ -66,7 +68,7 @@ def run(args) -> int:
                 else:
                     paths = found.items
     try:
-        decisions = decide(gate, paths=paths)   # many items: two processes
+        decisions = decide(gate, paths=paths, before_fork=gc.freeze)   # many items: two processes
     except WorkerDied as exc:
         advice = "请把该文件交给网站技术人员检查" if exc.last else "请重新运行；多次出现请联系网站技术人员"
         return fail(f"检查未完成：{exc}。{advice}")

@@ -2,6 +2,8 @@
 signature, with the text changed since its last approval (workflow/review.py)."""
 from __future__ import annotations
 
+import gc  # the CLI freezes what lives to the end before forking
+
 import sys
 from pathlib import Path
 
@@ -53,7 +55,7 @@ def run(args) -> int:
                 print(review.as_markdown([], None, args.note) if args.markdown else
                       f"相对 {args.base} 的改动不涉及任何信息。")
                 return 0
-    decisions = decide(gate, paths=paths)
+    decisions = decide(gate, paths=paths, before_fork=gc.freeze)
     rows = review.rows(gate, decisions, args.base)
     if args.reviewer:
         rows = review.for_reviewer(rows, args.reviewer)
