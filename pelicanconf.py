@@ -16,7 +16,8 @@ DEFAULT_DATE_FORMAT = "%Y-%m-%d"
 THEME = "themes/govsite"
 THEME_STATIC_DIR = "theme"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["govsite_reader", "publish_gate", "site_columns", "item_links", "group_pages", "attachments", "withdrawal", "pelican.plugins.sitemap"]
+PLUGINS = ["govsite_reader", "publish_gate", "site_columns", "item_links", "group_pages", "attachments", "withdrawal",
+           "theme_assets", "site_sitemap"]
 
 # Items live in content/<site>/<column>/; the column is the Pelican category.
 USE_FOLDER_AS_CATEGORY = True
@@ -42,9 +43,10 @@ AUTHOR_SAVE_AS = AUTHORS_SAVE_AS = ""
 TAG_SAVE_AS = TAGS_SAVE_AS = ""
 CATEGORIES_SAVE_AS = ARCHIVES_SAVE_AS = ""
 DRAFT_SAVE_AS = DRAFT_PAGE_SAVE_AS = ""
-DIRECT_TEMPLATES = ["index", "search", "notfound", "sitemap_html", "directory", "gone"]
+DIRECT_TEMPLATES = ["index", "search", "notfound", "forbidden", "sitemap_html", "directory", "gone"]
 SEARCH_SAVE_AS = "search.html"
 NOTFOUND_SAVE_AS = "404.html"
+FORBIDDEN_SAVE_AS = "403.html"      # nginx: error_page 403 (denied backup files, folders without index)
 GONE_SAVE_AS = "410.html"          # nginx answers items withdrawn with `mode: gone` with it
 SITEMAP_HTML_SAVE_AS = "sitemap.html"
 DIRECTORY_SAVE_AS = "sites.html"
@@ -60,10 +62,6 @@ AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None
 FEED_MAX_ITEMS = 50
 
-SITEMAP = {
-    "format": "xml",
-    "exclude": [r"^404\.html$", r"^410\.html$", r"^search\.html$", r"index_\d+\.html$"],
-}
 
 # Every value a template prints is text unless the theme says otherwise: item and
 # site.yaml fields can never add an element or attribute to a page. Markup the

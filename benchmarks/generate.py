@@ -32,7 +32,8 @@ sys.path.insert(0, str(HERE))
 
 from sshsig_sign import Signer  # noqa: E402
 from text import body  # noqa: E402
-from workflow import approval, items  # noqa: E402
+from workflow.review import approval  # noqa: E402
+from workflow.model import items
 
 DISTRICTS = ["qingxiu", "xingning", "jiangnan", "xixiangtang", "liangqing", "yongning", "wuming", "hengzhou",
              "binyang", "shanglin", "mashan", "longan", "gaoxin", "jingkai", "dongmeng"]
@@ -167,9 +168,10 @@ def generate(out: Path, n_items: int, n_sites: int, seed: int = 2026, echo=print
         unsigned = "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n\n" + text
         levels = ["初审", "终审"] if column == "zcwj" else ["终审"]
         entries = []
+        subject = approval.subject(f"content/{sid}/{column}/{slug}.md", [])
         for level in levels:
             rid = f"{sid}.{'chu' if level == '初审' else 'zhong'}"
-            data = approval.payload(unsigned.encode("utf-8"), level, rid, AT)
+            data = approval.payload(unsigned.encode("utf-8"), level, rid, AT, subject)
             entries.append({"level": level, "by": rid, "at": AT,
                             "signature": signers[rid].sign(data, approval.NAMESPACE)})
         closing = unsigned.index("\n---\n") + 1
@@ -192,9 +194,10 @@ def edit_item(path: Path, keys: Path, words: str = "（本文已更新）") -> N
     body changes, the signatures are made anew over the new text."""
     item = items.load(path, path.parents[3])
     text = approval.canonical_bytes(item).decode("utf-8") + words + "\n"
+    subject = approval.subject(item.relpath, [])
     entries = []
     for e in item.meta["approvals"]:
-        data = approval.payload(text.encode("utf-8"), e["level"], e["by"], AT)
+        data = approval.payload(text.encode("utf-8"), e["level"], e["by"], AT, subject)
         entries.append({"level": e["level"], "by": e["by"], "at": AT,
                         "signature": Signer(keys / e["by"]).sign(data, approval.NAMESPACE)})
     closing = text.index("\n---\n") + 1
@@ -206,7 +209,7 @@ def verify_with_openssh(path: Path, group: Path, entry: dict, keys: Path) -> Non
     """The first item's signature must verify with ssh-keygen, over the bytes govsite signs."""
     item = items.load(path, group)
     canonical = approval.canonical_bytes(item)
-    data = approval.payload(canonical, entry["level"], entry["by"], entry["at"])
+    data = approval.payload(canonical, entry["level"], entry["by"], entry["at"], approval.subject(item.relpath, []))
     sig = keys / "check.sig"
     sig.write_text(entry["signature"])
     proc = subprocess.run(["ssh-keygen", "-Y", "verify", "-f", str(group / "keys" / "allowed_signers"),

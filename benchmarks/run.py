@@ -7,7 +7,7 @@ Measures, in one run and on the same corpus (benchmarks/generate.py):
   (b) `govsite build`, cold (no output, no cache)
   (c) `govsite build` after one item was edited (and approved again)
   (d) `govsite check` of every item, in a fresh process
-  (e) the internal link check of the built group (workflow.links.check_built)
+  (e) the internal link check of the built group (workflow.build.linkgraph.check_built)
 Each stage runs in its own subprocess: wall time, CPU time (user + system,
 all processes), and peak RSS as ru_maxrss of that process tree (the largest
 single process) and as the sampled sum over the tree. Prints a table, then as its last line one JSON object.
@@ -33,10 +33,10 @@ PY = sys.executable
 LINKCHECK = """
 import sys
 from pathlib import Path
-from workflow import links
-from workflow.sites import load_group
+from workflow.build import linkgraph
+from workflow.model.sites import load_group
 group = load_group(Path(sys.argv[1]))
-pages = links.check_built(Path(sys.argv[2]), group, list(group.sites))
+pages = linkgraph.check_built(Path(sys.argv[2]), group, list(group.sites), "preview")
 print(sum(len(v) for v in pages.values()), "link findings")
 """
 

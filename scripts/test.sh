@@ -5,5 +5,5 @@ cd "$(dirname "$0")/.."
 # Chinese everywhere: never let a bare C locale make text I/O ASCII.
 export LANG="${LANG:-C.UTF-8}"
 bash scripts/system-deps.sh
-bash scripts/bootstrap.sh
+bash scripts/bootstrap.sh test
 exec .venv/bin/python -m pytest -q "$@"

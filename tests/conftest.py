@@ -9,7 +9,7 @@ settings.register_profile("govsite", database=None, deadline=None, print_blob=Tr
                           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 settings.load_profile("govsite")
 
-from tests.repo import PROJECT, Repo, make_keys
+from tests.repo import Repo, copy_demo, make_keys
 
 
 @pytest.fixture(scope="session")
@@ -38,10 +38,17 @@ def group(repo) -> Repo:
 
 
 @pytest.fixture(scope="session")
-def demo_output(tmp_path_factory) -> Path:
-    """The demo group of this repository, built once per test run (preview mode)."""
-    from workflow.build import build
+def demo_root(tmp_path_factory) -> Path:
+    """The demo group (tests/fixtures/demo with this repository's code), copied once per
+    run: tests read it, never change it (copy it again to change it)."""
+    return copy_demo(tmp_path_factory.mktemp("demo-root") / "demo")
+
+
+@pytest.fixture(scope="session")
+def demo_output(tmp_path_factory, demo_root) -> Path:
+    """The demo group, built once per test run (preview mode)."""
+    from workflow.build.pipeline import build
 
     out = tmp_path_factory.mktemp("demo") / "output"
-    build(PROJECT, output=out, echo=lambda *_: None)
+    build(demo_root, output=out, echo=lambda *_: None)
     return out

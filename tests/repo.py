@@ -13,17 +13,38 @@ from pathlib import Path
 
 import yaml
 
-from workflow import approval, cli, dates
+from workflow.review import approval
+from workflow import cli
+from workflow.model import dates
 
 PROJECT = Path(__file__).resolve().parent.parent
+# The demo group the tests build: a copy of the demo's content/, keys/ and CODEOWNERS
+# kept under tests/, so a city that replaces the live content/ keeps a passing suite.
+DEMO = PROJECT / "tests" / "fixtures" / "demo"
+CODE = ("pelicanconf.py", "publishconf.py", "themes", "plugins")
+
+
+def copy_demo(root: Path) -> Path:
+    """A group root at `root`: this repository's code and the demo fixture, outside any
+    Git repository (no history: the fixture's signatures are judged on their own)."""
+    root.mkdir(parents=True, exist_ok=True)
+    for base, names in ((PROJECT, CODE), (DEMO, ("content", "keys", "CODEOWNERS", "policy"))):
+        for name in names:
+            src = base / name
+            if src.is_dir():
+                shutil.copytree(src, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+            elif src.is_file():
+                shutil.copy(src, root / name)
+    return root
 
 REVIEWERS = ["chu.shen", "zhong.shen", "qu.shen", "stranger"]   # stranger: not in allowed_signers
+DEPLOY = "deploy"            # the deploy identity: signs release manifests (namespace govsite-manifest)
 
 
 def make_keys(folder: Path) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     keys = {}
-    for rid in REVIEWERS + ["editor.a"]:
+    for rid in REVIEWERS + ["editor.a", DEPLOY]:
         key = folder / rid
         if not key.exists():
             subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", rid, "-f", str(key)],
@@ -74,11 +95,14 @@ class Repo:
         (root / "content").mkdir(exist_ok=True)
         self.write_signers([r for r in REVIEWERS if r != "stranger"])
 
-    def write_signers(self, rids, namespace=approval.NAMESPACE):
+    def write_signers(self, rids, namespace=approval.NAMESPACE, deploy=True):
         lines = []
         for rid in rids:
             kind, b64 = Path(f"{self.keys[rid]}.pub").read_text().split()[:2]
             lines.append(f'{rid} namespaces="{namespace}" {kind} {b64}')
+        if deploy:
+            kind, b64 = Path(f"{self.keys[DEPLOY]}.pub").read_text().split()[:2]
+            lines.append(f'{DEPLOY} namespaces="govsite-manifest" {kind} {b64}')
         (self.root / "keys").mkdir(exist_ok=True)
         (self.root / "keys" / "allowed_signers").write_text("\n".join(lines) + "\n")
 
@@ -166,8 +190,8 @@ def forge_approval(path: Path, root: Path, key: Path, level: str, by: str, at: s
                    namespace: str = approval.NAMESPACE, append: bool = True) -> None:
     """Write an approval signed by `key` without `govsite approve`'s checks —
     what a careless or hostile hand could put in a file."""
-    from workflow.gate import Gate
-    from workflow.sites import load_group
+    from workflow.gate.gate import Gate
+    from workflow.model.sites import load_group
 
     gate = Gate(load_group(root))
     item = gate.decide(path).item

@@ -5,8 +5,8 @@ import subprocess
 
 import pytest
 
-from tests.test_deploy import build, deploy, target  # noqa: F401 - fixture
-from workflow import dates
+from tests.test_deploy import approved, build, deploy, live, target  # noqa: F401 - fixture
+from workflow.model import dates
 
 
 def git(root, *args, author=None):
@@ -108,3 +108,16 @@ def test_audit_bad_input_is_a_clear_error(group, args, code, words):
     result = group.govsite("audit", *args)
     assert result[0] == code
     assert words in result[2]
+
+
+def test_a_preview_deploy_is_not_a_first_publication(group, target):
+    approved(group, slug="yu-lan", title="预览里的信息")
+    build(group, "--preview")
+    assert deploy(group, target, "--allow-preview")[0] == 0
+    assert audit(group, "--deploys", target)["yu-lan.md"]["first_published"] is None
+    code, out, err = group.govsite("audit", "--deploys", target)
+    assert "未部署" in next(l for l in out.splitlines() if "yu-lan.md" in l)
+    build(group)
+    assert deploy(group, target)[0] == 0
+    first = audit(group, "--deploys", target)["yu-lan.md"]["first_published"]
+    assert first["release"] == live(target).split("/")[1]

@@ -192,16 +192,15 @@ def test_keyboard_focus_is_visible_on_every_stop(demo, contrast):
 
 
 @pytest.fixture(scope="module")
-def web_report(demo_output, tmp_path_factory):
+def web_report(demo_output, demo_root, tmp_path_factory):
     """The web office's report (`govsite report`) of the demo build, written beside it."""
-    from tests.repo import PROJECT
-    from workflow import dates
-    from workflow.sites import load_group
-    from workflow.webreport import collect, write
+    from workflow.model import dates
+    from workflow.model.sites import load_group
+    from workflow.report.webreport import collect, write
 
     as_of = dates.parse_date("2026-11-25")
     out = tmp_path_factory.mktemp("webreport")
-    html, _ = write(collect(load_group(PROJECT), as_of, 2026, demo_output), out / "webreport")
+    html, _ = write(collect(load_group(demo_root), as_of, 2026, demo_output), out / "webreport")
     return out, f"/webreport/{html.name}"
 
 

@@ -15,7 +15,6 @@ from playwright.sync_api import expect
 
 from tests.browser import A11Y_KEY, new_context, open_page, page_types, served, set_prefs
 from tests.browser import browser_of_this_module  # noqa: F401  (autouse)
-from tests.repo import PROJECT
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
@@ -198,20 +197,20 @@ def test_print_shows_the_address_and_date_without_navigation(demo):
 # -- the setting carried across the group's domains ---------------------------
 
 @pytest.fixture(scope="module")
-def production_output(tmp_path_factory):
-    from workflow.build import build
+def production_output(tmp_path_factory, demo_root):
+    from workflow.build.pipeline import build
 
     out = tmp_path_factory.mktemp("production") / "output"
-    build(PROJECT, output=out, mode="production", echo=lambda *_: None)
+    build(demo_root, output=out, mode="production", echo=lambda *_: None)
     return out
 
 
 def serve_domains(ctx, output, group):
     """The group's https:// domains answered from the production build, as the generated
     nginx config does (its headers, CORS on /pagefind/): the internet is the only mock."""
-    from workflow import nginx
+    from workflow.publish import nginx
 
-    headers = nginx.headers(group)
+    headers = {**nginx.HEADERS, "Content-Security-Policy": nginx.csp(group)}
     by_host = {s.domain: s.id for s in group.sites.values()}
 
     def answer(route):
@@ -230,10 +229,10 @@ def serve_domains(ctx, output, group):
     ctx.route(re.compile(r"^https://[a-z0-9.-]+\.nn-demo\.gov\.cn/"), answer)
 
 
-def test_the_elderly_setting_follows_the_reader_to_another_domain_of_the_group(production_output):
-    from workflow.sites import load_group
+def test_the_elderly_setting_follows_the_reader_to_another_domain_of_the_group(production_output, demo_root):
+    from workflow.model.sites import load_group
 
-    group = load_group(PROJECT)
+    group = load_group(demo_root)
     ctx = new_context(viewport=DESKTOP)
     serve_domains(ctx, production_output, group)
     page = open_page(ctx)
@@ -261,11 +260,11 @@ def test_the_elderly_setting_follows_the_reader_to_another_domain_of_the_group(p
     ctx.close()
 
 
-def test_a_reader_who_never_chose_gets_no_parameter_on_links(production_output):
-    from workflow.sites import load_group
+def test_a_reader_who_never_chose_gets_no_parameter_on_links(production_output, demo_root):
+    from workflow.model.sites import load_group
 
     ctx = new_context(viewport=DESKTOP)
-    serve_domains(ctx, production_output, load_group(PROJECT))
+    serve_domains(ctx, production_output, load_group(demo_root))
     page = open_page(ctx)
     page.goto("https://www.nn-demo.gov.cn/")
     hrefs = page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)")
@@ -273,12 +272,12 @@ def test_a_reader_who_never_chose_gets_no_parameter_on_links(production_output):
     ctx.close()
 
 
-def test_group_search_works_across_domains_in_production(production_output):
+def test_group_search_works_across_domains_in_production(production_output, demo_root):
     """mergeIndex from https://www… reads https://rsj…/pagefind/ (CSP connect-src, CORS)."""
-    from workflow.sites import load_group
+    from workflow.model.sites import load_group
 
     ctx = new_context(viewport=DESKTOP)
-    serve_domains(ctx, production_output, load_group(PROJECT))
+    serve_domains(ctx, production_output, load_group(demo_root))
     page = open_page(ctx)
     page.goto("https://www.nn-demo.gov.cn/search.html?q=稳岗返还")
     expect(page.locator("#search-status")).to_have_text(DONE)

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests.browser import new_context, open_page, served
 from tests.browser import browser_of_this_module  # noqa: F401  (autouse)
-from workflow import search
+from workflow.build import search
 
 DONE = re.compile("^(找到|未找到|本站暂无)")
 

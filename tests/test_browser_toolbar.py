@@ -141,7 +141,7 @@ def test_without_javascript_every_page_type_is_plain_and_usable(demo):
     ctx.close()
 
 
-def test_no_inline_script_or_style_in_the_built_pages(demo_output):
+def test_no_inline_script_or_style_in_the_built_pages(demo_output, demo_root):
     import re
     from html import unescape
 
@@ -156,11 +156,10 @@ def test_no_inline_script_or_style_in_the_built_pages(demo_output):
         assert "'unsafe-inline'" not in unescape(text), html
     # The theme's meta policy is the served one (workflow/nginx.py), so what the
     # browser tests pass under is what production enforces.
-    from tests.repo import PROJECT
-    from workflow.nginx import csp
-    from workflow.sites import load_group
+    from workflow.model.sites import load_group
+    from workflow.publish.nginx import csp
 
-    served_policy = [d.strip() for d in csp(load_group(PROJECT)).split(";") if not d.strip().startswith("frame-ancestors")]
+    served_policy = [d.strip() for d in csp(load_group(demo_root)).split(";") if not d.strip().startswith("frame-ancestors")]
     for site in ("portal", "rsj"):
         meta = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">',
                          (demo_output / site / "index.html").read_text(encoding="utf-8")).group(1)

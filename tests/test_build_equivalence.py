@@ -2,10 +2,9 @@
 build writes, on a copy of the demo group, also after each kind of change.
 
 Declared differences (build timestamps): report.json "generated", each
-manifest.json "build.built_at", and the <updated> of an Atom feed without
-entries (feedgenerator writes the clock). A site that is not rebuilt keeps, in its manifest and its
-sitemap's list pages, the moment (as_of) of the build that made it; the
-builds here share one as_of.
+manifest's "build.built_at" (output/.manifests/), and the <updated> of an Atom feed without
+entries (feedgenerator writes the clock). A site that is not rebuilt keeps, in
+its manifest ("build.as_of") the moment of the build that made it: blanked too.
 """
 import datetime as dt
 import json
@@ -15,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.repo import PROJECT, forge_approval
-from workflow import approval, dates, items
-from workflow.build import build
-from workflow.buildcache import environment
-from workflow.sites import load_group
+from tests.repo import copy_demo, forge_approval
+from workflow.review import approval
+from workflow.model import dates, items
+from workflow.build.pipeline import build
+from workflow.build.cache import environment
+from workflow.model.sites import load_group
 
 AS_OF = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dates.TZ)
 EDITED = "content/portal/yaowen/2026-11-changwu-huiyi-dongji-anquan.md"   # 终审 by zhou.jie
@@ -29,25 +29,20 @@ EDITED = "content/portal/yaowen/2026-11-changwu-huiyi-dongji-anquan.md"   # 终�
 def demo(tmp_path, keys) -> Path:
     """A copy of the demo group; the test key of zhong.shen also signs as the
     demo reviewer zhou.jie, so an edited item can be approved again."""
-    root = tmp_path / "demo"
-    root.mkdir()
-    for name in ("content", "themes", "plugins", "keys", "policy"):
-        if (PROJECT / name).exists():
-            shutil.copytree(PROJECT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pelicanconf.py", "publishconf.py"):
-        shutil.copy(PROJECT / name, root / name)
+    root = copy_demo(tmp_path / "demo")
     kind, b64 = Path(f"{keys['zhong.shen']}.pub").read_text().split()[:2]
     with open(root / "keys" / "allowed_signers", "a") as f:
-        f.write(f'zhou.jie namespaces="{approval.NAMESPACE}" {kind} {b64}\n')
+        for reviewer in ("zhou.jie", "lin.hui"):       # the portal's and Qingxiu's 终审
+            f.write(f'{reviewer} namespaces="{approval.NAMESPACE}" {kind} {b64}\n')
     return root
 
 
-def fast(root: Path, out: Path):
-    return build(root, output=out, as_of=AS_OF, echo=lambda *_: None, jobs=2, incremental=True)
+def fast(root: Path, out: Path, as_of=AS_OF):
+    return build(root, output=out, as_of=as_of, echo=lambda *_: None, jobs=2, incremental=True)
 
 
-def serial(root: Path, out: Path):
-    return build(root, output=out, as_of=AS_OF, echo=lambda *_: None, jobs=1, incremental=False)
+def serial(root: Path, out: Path, as_of=AS_OF):
+    return build(root, output=out, as_of=as_of, echo=lambda *_: None, jobs=1, incremental=False)
 
 
 def tree(out: Path) -> dict[str, bytes]:
@@ -66,10 +61,10 @@ def tree(out: Path) -> dict[str, bytes]:
         if rel == "report.json":
             doc = json.loads(data)
             doc["generated"] = None
-        elif rel.endswith("/manifest.json"):
+        elif rel.startswith(".manifests/"):
             doc = json.loads(data)
-            doc["build"]["built_at"] = None
-            site = rel.split("/")[0]
+            doc["build"]["built_at"] = doc["build"]["as_of"] = None
+            site = rel.split("/")[1].removesuffix(".json")
             for name in doc["files"]:
                 if f"{site}/{name}" in stamped:
                     doc["files"][name] = None
@@ -110,6 +105,22 @@ def test_a_build_with_nothing_changed_rebuilds_no_site_and_keeps_the_same_files(
     assert_same(tmp_path / "serial", tmp_path / "fast")
 
 
+SCHEDULED = "content/qingxiu/yaowen/2026-11-dingshi-fabu.md"
+LATER = AS_OF + dt.timedelta(hours=2)
+
+
+def _scheduled_item(demo, keys):
+    """An approved item dated an hour after AS_OF: scheduled at first, due at LATER."""
+    source = demo / "content/qingxiu/yaowen/2026-11-zhengqi-mianduimian.md"
+    text = source.read_text(encoding="utf-8")
+    text = re.sub(r"\ndate: [^\n]*", "\ndate: 2026-11-26 13:00", text, count=1)
+    path = demo / SCHEDULED
+    path.write_text(text, encoding="utf-8")
+    item = items.load(path, demo)
+    path.write_text(approval.replace_block(item, "approvals", []).replace("\n\n---", "\n---"), encoding="utf-8")
+    forge_approval(path, demo, keys["zhong.shen"], "终审", "lin.hui", append=False)
+
+
 def _edit(demo, keys):
     path = demo / EDITED
     path.write_text(path.read_text(encoding="utf-8") + "\n会议还对近期重点工作作了安排。\n", encoding="utf-8")
@@ -145,18 +156,62 @@ def _site_yaml(demo, keys):
                                                              "name: 南宁市人力资源和社会保障局（改）"), encoding="utf-8")
 
 
-CHANGES = {"edit": _edit, "edit-without-approval": _edit_unapproved, "deletion": _delete,
-           "new-item": _new_item, "template": _template, "site-yaml": _site_yaml}
+def _withdrawal(demo, keys):
+    from workflow import cli
+    assert cli.main(["--root", str(demo), "withdraw", str(demo / "content/qingxiu/yaowen/2026-11-zhengqi-mianduimian.md"),
+                     "--reason", "经复查已过时", "--as", "lin.hui", "--key", str(keys["zhong.shen"])]) == 0
+
+
+def _site_yaml_contact(demo, keys):
+    path = demo / "content/rsj/site.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"(\n\s+phone: )[^\n]*", r"\g<1>0771-5559999（示例）", text, count=1), encoding="utf-8")
+
+
+# change -> (what it does, the item it touches: the sites showing that item are rebuilt)
+CHANGES = {"edit": (_edit, EDITED), "edit-without-approval": (_edit_unapproved, None),
+           "deletion": (_delete, "content/qingxiu/yaowen/2026-11-zhengqi-mianduimian.md"),
+           "new-item": (_new_item, None), "template": (_template, None), "site-yaml": (_site_yaml, None),
+           "site-yaml-contact": (_site_yaml_contact, None),
+           "withdrawal": (_withdrawal, "content/qingxiu/yaowen/2026-11-zhengqi-mianduimian.md")}
+
+
+def showing(out: Path, rel: str) -> set[str]:
+    """The sites of a built group whose pages link to (or are) the item's page."""
+    site, column, name = rel.split("/")[1:]
+    url = f"/{site}/{column}/{Path(name).stem}.html"
+    found = {site}
+    for page in out.glob("*/**/*.html"):
+        if url in page.read_text(encoding="utf-8", errors="replace"):
+            found.add(page.relative_to(out).parts[0])
+    return found
 
 
 @pytest.mark.parametrize("change", CHANGES)
 def test_after_a_change_the_fast_build_equals_a_clean_build(demo, tmp_path, keys, change):
     fast(demo, tmp_path / "fast")
     code = environment(load_group(demo), "preview")
-    CHANGES[change](demo, keys)
+    act, touched = CHANGES[change]
+    expected = showing(tmp_path / "fast", touched) if touched else None
+    act(demo, keys)
     result = fast(demo, tmp_path / "fast")
     same_code = environment(load_group(demo), "preview") == code   # (no one edited workflow/ meanwhile)
-    if change == "edit" and same_code:    # an approved edit rebuilds its own site only
-        assert [r.site for r in result.sites] == ["portal"] and len(result.unchanged) == 3
+    if same_code and expected is not None:     # only the item's site and the sites showing it are rebuilt
+        assert {r.site for r in result.sites} == expected, (expected, result.unchanged)
+    if same_code and change == "site-yaml-contact":
+        assert [r.site for r in result.sites] == ["rsj"]
     serial(demo, tmp_path / "clean")
+    assert_same(tmp_path / "clean", tmp_path / "fast")
+
+
+def test_a_scheduled_item_coming_due_rebuilds_its_site_and_those_showing_it(demo, tmp_path, keys):
+    _scheduled_item(demo, keys)
+    fast(demo, tmp_path / "fast")
+    assert not (tmp_path / "fast" / "qingxiu/yaowen/2026-11-dingshi-fabu.html").exists()
+    code = environment(load_group(demo), "preview")
+    result = fast(demo, tmp_path / "fast", LATER)
+    assert (tmp_path / "fast" / "qingxiu/yaowen/2026-11-dingshi-fabu.html").is_file()
+    if environment(load_group(demo), "preview") == code:
+        assert {r.site for r in result.sites} == {"qingxiu", "portal"}       # syndicated and tagged: the portal too
+    serial(demo, tmp_path / "clean", LATER)
     assert_same(tmp_path / "clean", tmp_path / "fast")

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from tests.group_setup import published
+from tests.repo import DEPLOY
 
 LETTER = dict(column="xinjian", question="市民反映……", reply_unit="测试市住建局", source="测试市住建局")
 # Test data only: a plausible 2027 arrangement for this test's own repository, not an official notice.
@@ -19,7 +20,7 @@ TEST_2027 = """# 测试数据（非正式通知）：本测试仓库自己的 20
 
 @pytest.fixture(scope="module")
 def boundary(tmp_path_factory, keys):
-    from tests.repo import Repo
+    from tests.repo import DEPLOY, Repo
 
     repo = Repo(tmp_path_factory.mktemp("boundary") / "repo", keys)
     repo.site("portal", columns={"yaowen": {"name": "政务要闻", "type": "要闻"},
@@ -53,10 +54,10 @@ def boundary(tmp_path_factory, keys):
 
 
 def build_and_deploy(repo, as_of: str, target) -> dict:
-    code, out, err = repo.build("--strict", "--as-of", f"{as_of} 12:00")
+    code, out, err = repo.build("--strict", "--production", "--as-of", f"{as_of} 12:00")
     assert code == 0, out + err
     report = repo.report()
-    code, out, err = repo.govsite("deploy", "--to", target)
+    code, out, err = repo.govsite("deploy", "--to", target, "--sign-key", repo.keys[DEPLOY])
     assert code == 0, out + err
     assert (target / "current" / "portal" / "index.html").is_file()
     return report

@@ -6,9 +6,10 @@ import chinese_calendar
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from workflow import dates, workdays
-from workflow.gate import Gate
-from workflow.sites import load_group
+from workflow.model import dates
+from workflow.policy import workdays
+from workflow.gate.gate import Gate
+from workflow.model.sites import load_group
 
 D = dt.date
 ONE = dt.timedelta(days=1)

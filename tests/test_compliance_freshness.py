@@ -3,9 +3,10 @@ import datetime as dt
 
 import pytest
 
-from workflow import dates, freshness
-from workflow.gate import Gate
-from workflow.sites import load_group
+from workflow.model import dates
+from workflow.report import freshness
+from workflow.gate.gate import Gate
+from workflow.model.sites import load_group
 
 ONE_LEVEL = dict(reviewers={"zhong.shen": {"name": "终审人", "levels": ["终审"]}},
                  review={"levels": ["终审"], "required": ["终审"]})

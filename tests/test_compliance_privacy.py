@@ -131,7 +131,7 @@ def test_allowance_is_part_of_the_signed_approval(group):
     assert group.check_json(path) == []
     text = path.read_text(encoding="utf-8").replace("- '13877112345'", "- '13977112345'")
     path.write_text(text.replace("热线：13877112345", "热线：13977112345"), encoding="utf-8")
-    assert "approval.invalid" in {f["rule"] for f in group.check_json(path)}
+    assert "approval.stale" in {f["rule"] for f in group.check_json(path)}
 
 
 def test_sensitive_word_severity_comes_from_the_word_list(group):
@@ -248,3 +248,11 @@ def test_unlabelled_all_digit_credit_code_is_never_a_bank_card(body):
     from workflow.rules.privacy import Segment, scan_numbers
     found_rules = {f.rule for f in scan_numbers(Segment("x.md", None, f"中标人 {code}", 1), set(), TODAY)}
     assert "privacy.bank-card" not in found_rules
+
+
+def test_a_privacy_finding_in_the_body_names_its_field_like_every_other_finding(group):
+    path = group.item(body="联系人手机：13877112345\n")
+    (finding,) = [f for f in group.check_json(path) if f["rule"] == "privacy.mobile"]
+    assert finding["field"] == "body"
+    code, out, err = group.govsite("check", path)
+    assert "privacy.mobile ［body］" in out

@@ -17,7 +17,7 @@ def test_an_approved_item_dated_in_the_future_is_published_from_its_date_only(gr
     assert not (group.output / PAGE).exists()
     for page in ["portal/index.html", "portal/yaowen/index.html", "portal/feeds/all.atom.xml", "portal/sitemap.xml"]:
         assert "ding-shi-fa-bu" not in (group.output / page).read_text(encoding="utf-8"), page
-    listed = json.loads((group.output / "portal/manifest.json").read_text(encoding="utf-8"))["items"]
+    listed = json.loads((group.output / ".manifests/portal.json").read_text(encoding="utf-8"))["items"]
     assert [i["path"].split("/")[-1] for i in listed] == ["yi-fa-bu.md"]
     assert deploy(group, target)[0] == 0
     assert not (target / "current" / PAGE).exists()

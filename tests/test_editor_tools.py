@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from tests.repo import PROJECT
-from workflow import dates
-from workflow.items import SLUG_RE
-from workflow.schema import PLACEHOLDER, is_blank
+from workflow.model import dates
+from workflow.model.items import SLUG_RE
+from workflow.model.schema import PLACEHOLDER, is_blank
 
 BIN = str(Path(sys.executable).parent)
 
@@ -34,7 +34,8 @@ def test_new_item_has_todays_date_an_ascii_slug_and_every_required_field_as_plac
     assert code == 0, err
     path = created(out, group.root)
     assert path.parent == group.root / "content/portal/zcwj"
-    assert SLUG_RE.match(path.stem) and path.stem.startswith("guan-yu-2026-nian-du")
+    month = dates.today().strftime("%Y-%m")
+    assert SLUG_RE.match(path.stem) and path.stem == f"{month}-shehui-baoxian-tiaozheng-tongzhi"
     meta = yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])
     assert meta["title"] == "关于2026年度社会保险调整的通知"
     assert str(meta["date"]) == dates.today().isoformat()
@@ -64,7 +65,8 @@ def test_same_title_twice_gets_a_second_slug_and_keeps_the_first_file(group):
     first = created(group.govsite("new", "--site", "portal", "--column", "tzgg", "停水通知")[1], group.root)
     before = first.read_bytes()
     second = created(group.govsite("new", "--site", "portal", "--column", "tzgg", "停水通知")[1], group.root)
-    assert first.stem == "ting-shui-tong-zhi" and second.stem == "ting-shui-tong-zhi-2"
+    month = dates.today().strftime("%Y-%m")
+    assert first.stem == f"{month}-tingshui-tongzhi" and second.stem == f"{month}-tingshui-tongzhi-2"
     assert first.read_bytes() == before
 
 
@@ -102,14 +104,23 @@ def hooked(group, tmp_path):
     return env
 
 
-def test_pre_commit_hook_refuses_an_unapproved_item_and_names_the_problem(group, hooked):
+def test_pre_commit_hook_lets_an_unapproved_item_through_as_pending_and_names_who_may_sign(group, hooked):
     path = group.item(slug="wei-shenhe")
     git(group.root, "add", str(path))
     proc = git(group.root, "commit", "-m", "add item", check=False, env=hooked)
-    assert proc.returncode != 0
     output = proc.stdout + proc.stderr
-    assert "content/portal/yaowen/wei-shenhe.md" in output and "approval.missing" in output
-    assert "信息未经审核" in output
+    assert proc.returncode == 0, output
+    assert "content/portal/yaowen/wei-shenhe.md" in output and "待审核 approval.missing" in output
+    assert "“终审”（可审核：zhong.shen（终审人））" in output
+    assert git(group.root, "rev-list", "--count", "HEAD").stdout.strip() == "2"
+
+
+def test_pre_commit_hook_refuses_an_item_with_any_other_problem(group, hooked):
+    path = group.item(slug="bao-mi", confidentiality="pending")
+    git(group.root, "add", str(path))
+    proc = git(group.root, "commit", "-m", "add item", check=False, env=hooked)
+    assert proc.returncode != 0
+    assert "confidentiality.pending" in proc.stdout + proc.stderr
     assert git(group.root, "rev-list", "--count", "HEAD").stdout.strip() == "1"
 
 
@@ -119,17 +130,30 @@ def test_pre_commit_hook_lets_an_approved_item_through(group, hooked):
     git(group.root, "add", str(path))
     proc = git(group.root, "commit", "-m", "add item", check=False, env=hooked)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "govsite check" in proc.stdout + proc.stderr
+    assert "govsite check" in proc.stdout + proc.stderr and "待审核" not in proc.stdout + proc.stderr
     assert git(group.root, "rev-list", "--count", "HEAD").stdout.strip() == "2"
 
 
 def test_pre_commit_hook_checks_the_staged_version_not_the_working_copy(group, hooked):
-    path = group.item(slug="zan-cun")
-    git(group.root, "add", str(path))                       # staged: unapproved
-    assert group.approve(path, "zhong.shen")[0] == 0        # approved only in the working copy
+    path = group.item(slug="zan-cun", confidentiality="pending")
+    git(group.root, "add", str(path))                       # staged: not through the confidentiality review
+    path.write_text(path.read_text(encoding="utf-8").replace("pending", "passed"), encoding="utf-8")
     proc = git(group.root, "commit", "-m", "add item", check=False, env=hooked)
     assert proc.returncode != 0
-    assert "approval.missing" in proc.stdout + proc.stderr
+    assert "confidentiality.pending" in proc.stdout + proc.stderr
+
+
+def test_pre_commit_hook_checks_the_items_a_changed_attachment_or_site_yaml_affects(group, hooked):
+    path = group.item(slug="you-fujian", attachments=[{"file": "fujian.pdf", "title": "附件"}])
+    (path.parent / "fujian.pdf").write_bytes(b"%PDF-1.4\n" + b"0" * 3000)
+    assert group.approve(path, "zhong.shen")[0] == 0
+    git(group.root, "add", "-A")
+    assert git(group.root, "commit", "-m", "approved item", check=False, env=hooked).returncode == 0
+    (path.parent / "fujian.pdf").write_bytes(b"%PDF-1.4\n" + b"1" * 3000)      # only the attachment changes
+    git(group.root, "add", "-A")
+    proc = git(group.root, "commit", "-m", "replace attachment", check=False, env=hooked)
+    output = proc.stdout + proc.stderr
+    assert "you-fujian.md" in output and "附件 fujian.pdf 审核后被替换" in output and "待审核" in output
 
 
 # -- CODEOWNERS -----------------------------------------------------------------------------
@@ -171,8 +195,8 @@ def test_codeowners_refuses_a_site_nobody_could_review_and_a_bad_handle(repo):
     assert code == 1 and "“zhong shen”不是代码托管平台账号" in err
 
 
-def test_the_repository_codeowners_is_up_to_date():
-    proc = subprocess.run([f"{BIN}/govsite", "--root", str(PROJECT), "codeowners", "--check"],
+def test_the_demo_codeowners_is_up_to_date(demo_root):
+    proc = subprocess.run([f"{BIN}/govsite", "--root", str(demo_root), "codeowners", "--check"],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
 
@@ -189,7 +213,7 @@ def test_new_policy_item_scaffolds_the_dates_its_disclosure_deadline_runs_from(g
               "issuer": "测试市人民政府", "written": "2020-01-06", "subject": "综合政务", "validity": "有效"}
     for name, value in filled.items():
         text = text.replace(f"{name}: {PLACEHOLDER}", f"{name}: {value}")
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text.replace("（在此填写正文）", "正文。"), encoding="utf-8")
     found = {(f["rule"], f["severity"]) for f in group.check_json(path)}
     assert ("disclosure.late", "warning") in found and not any(s == "error" and r != "approval.missing"
                                                                for r, s in found)

@@ -5,7 +5,8 @@ import subprocess
 import pytest
 
 from tests.repo import forge_approval
-from workflow import approval, dates, items
+from workflow.review import approval
+from workflow.model import dates, items
 
 
 def rules_of(findings, path=None):
@@ -46,7 +47,7 @@ def test_edit_after_approval_is_refused(group, where):
     text = text.replace("这是正文内容", "这是正文內容") if where == "body" else text.replace("测试信息标题", "测试信息标提")
     path.write_text(text, encoding="utf-8")
     findings = group.check_json(path)
-    assert {"approval.invalid", "approval.level-missing"} <= rules_of(findings)
+    assert {"approval.stale", "approval.level-missing"} <= rules_of(findings)
 
 
 def test_approval_copied_from_another_item_is_refused(group):
@@ -55,7 +56,7 @@ def test_approval_copied_from_another_item_is_refused(group):
     block = first.read_text(encoding="utf-8").split("approvals:")[1].split("\n---")[0]
     text = second.read_text(encoding="utf-8").replace("\n---\n这是", "\napprovals:" + block + "\n---\n这是", 1)
     second.write_text(text, encoding="utf-8")
-    assert "approval.invalid" in rules_of(group.check_json(second))
+    assert "approval.stale" in rules_of(group.check_json(second))
 
 
 def test_signer_missing_from_allowed_signers_is_refused(group):
@@ -85,7 +86,7 @@ def test_signer_allowed_only_for_another_level_is_refused(group):
 def test_wrong_namespace_is_refused(group):
     path = group.item()
     forge_approval(path, group.root, group.keys["zhong.shen"], "终审", "zhong.shen", namespace="git")
-    assert "approval.invalid" in rules_of(group.check_json(path))
+    assert "approval.stale" in rules_of(group.check_json(path))
 
 
 def test_approver_who_is_the_author_is_refused(group):

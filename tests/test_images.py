@@ -12,7 +12,11 @@ from hypothesis import given, strategies as st
 from PIL import Image
 
 from tests.group_setup import main_of, page, published
-from workflow import attachments, images
+from workflow import DATA
+from workflow.build import attachments
+from workflow.errors import ChangedError
+from workflow.model import images
+from workflow.policy import limits
 
 ALT = "市政府大楼正门前的广场"
 
@@ -66,7 +70,7 @@ def test_an_image_is_published_as_webp_and_jpeg_versions_with_srcset_and_size(gr
             f'{base}/dalou.960w.webp 960w, {base}/dalou.1440w.webp 1440w">') in html
     assert f'<img src="{base}/dalou.1440w.jpg"' in html and 'width="1440" height="810"' in html
     assert f'alt="{ALT}"' in html and "<figcaption>大楼正门（测试图片）</figcaption>" in html
-    manifest = (group.output / "portal/manifest.json").read_text(encoding="utf-8")
+    manifest = (group.output / ".manifests/portal.json").read_text(encoding="utf-8")
     assert "yaowen/tupian/dalou.960w.webp" in manifest
 
 
@@ -142,7 +146,7 @@ def truncated(group):
 def too_many_pixels(group):
     (group.root / "policy").mkdir(exist_ok=True)
     (group.root / "policy/images.yaml").write_text(
-        (images.DEFAULTS.read_text(encoding="utf-8")).replace("max_pixels: 40000000", "max_pixels: 10000"),
+        (DATA / "images.yaml").read_text(encoding="utf-8").replace("max_pixels: 40000000", "max_pixels: 10000"),
         encoding="utf-8")
     photo(group.root / "content/portal/yaowen/da.jpg", size=(200, 100))
     return "da.jpg"
@@ -151,7 +155,7 @@ def too_many_pixels(group):
 def too_large(group):
     (group.root / "policy").mkdir(exist_ok=True)
     (group.root / "policy/images.yaml").write_text(
-        (images.DEFAULTS.read_text(encoding="utf-8")).replace("max_mb: 10", "max_mb: 0.001"), encoding="utf-8")
+        (DATA / "images.yaml").read_text(encoding="utf-8").replace("max_mb: 10", "max_mb: 0.001"), encoding="utf-8")
     photo(group.root / "content/portal/yaowen/zhong.jpg")
     return "zhong.jpg"
 
@@ -201,16 +205,16 @@ def test_the_approval_covers_the_image_bytes(group):
 
 
 def test_an_image_changed_after_the_decision_is_never_published(group, tmp_path):
-    from workflow.gate import Gate
-    from workflow.sites import load_group
+    from workflow.gate.gate import Gate
+    from workflow.model.sites import load_group
 
     image = photo(group.root / "content/portal/yaowen/dalou.jpg")
     path = published(group, item_with_image(group))
     decision = Gate(load_group(group.root)).decide(path)
     assert decision.published and set(decision.files) == {"dalou.jpg"}
     photo(image, colour=(0, 0, 0))                         # swapped between the gate and the copy
-    with pytest.raises(attachments.ChangedError, match="图片 dalou.jpg 在构建过程中被改动"):
-        attachments.publish(decision.item, tmp_path / "out", decision.files, group.root, None)
+    with pytest.raises(ChangedError, match="图片 dalou.jpg 在构建过程中被改动"):
+        attachments.publish(decision.item, tmp_path / "out", decision.files, limits.images(group.root), None)
     assert not list((tmp_path / "out").rglob("*.webp"))
 
 
@@ -258,15 +262,15 @@ def test_photo_news_and_topic_banners_show_the_first_image(group):
        st.sampled_from(["jpg", "png", "webp"]), st.sampled_from(["", " ", "。", ".", "_", "!"]),
        st.booleans())
 def test_an_alt_text_that_is_the_file_name_or_a_listed_word_is_never_accepted(stem, ext, tail, upper):
-    pol = images.policy(images.DEFAULTS.parent.parent.parent)
-    for alt in (stem, f"{stem}.{ext}", *sorted(pol.meaningless)[:5]):
+    pol = limits.images(None)
+    for alt in (stem, f"{stem}.{ext}", *pol.meaningless[:5]):
         written = (alt.upper() if upper else alt) + tail
         assert images.alt_problem(written, f"{stem}.{ext}", pol) is not None, written
 
 
 @given(st.integers(1, 6000), st.integers(1, 6000))
 def test_versions_keep_the_shape_and_never_exceed_the_original(width, height):
-    pol = images.policy(images.DEFAULTS.parent.parent.parent)
+    pol = limits.images(None)
     sizes = images.sizes(width, height, pol)
     assert sizes[-1][0] == min(width, pol.widths[-1])
     assert [w for w, _ in sizes] == sorted({w for w, _ in sizes})

@@ -1,8 +1,7 @@
 """After the build: every internal link of the group resolves; the theme's own links are allowlisted."""
 
-from tests.repo import PROJECT
-from workflow import links
-from workflow.sites import load_group
+from workflow.build import linkgraph
+from workflow.model.sites import load_group
 
 
 def published(group, site="portal", reviewer="zhong.shen", **kw):
@@ -18,6 +17,7 @@ def broken(group) -> dict:
 
 def test_broken_internal_link_and_missing_fragment_are_reported_per_page_and_fail_strict(group):
     published(group, slug="ye-b", body="正文。\n\n## 小标题\n\n内容。\n")
+    group.item(column="tzgg", slug="bu-cunzai")     # exists (check resolves it) but never approved: no page
     published(group, slug="ye-a", body=(
         "[不存在的通知](../tzgg/bu-cunzai.html)\n\n"
         "[缺少的锚点](ye-b.html#bucunzai)\n\n"
@@ -77,7 +77,7 @@ def test_preview_link_to_another_site_path_resolves(group):
     html = page.read_text(encoding="utf-8").replace(
         "</main>", '<a href="/portal/sitemap.html#main">门户地图</a><a href="/portal/nope.html">坏</a></main>')
     page.write_text(html, encoding="utf-8")
-    found = links.check_built(group.output, load_group(group.root), ["district"])
+    found = linkgraph.check_built(group.output, load_group(group.root), ["district"], "preview")
     assert [f.message for f in found["district/yaowen/qu-xinxi.html"]] == [
         "链接“坏” /portal/nope.html 指向的页面或文件不存在"]
 
@@ -109,8 +109,8 @@ def test_theme_css_url_to_a_host_not_allowlisted_fails_the_build(group):
     assert f"themes/govsite/static/css/site.css:{line}" in err
 
 
-def test_the_shipped_theme_links_only_to_allowlisted_hosts():
-    assert links.check_theme(load_group(PROJECT)) == []
+def test_the_shipped_theme_links_only_to_allowlisted_hosts(demo_root):
+    assert linkgraph.check_theme(load_group(demo_root)) == []
 
 
 def test_root_path_without_site_id_is_broken_in_preview_but_resolves_in_production(group):
@@ -121,7 +121,8 @@ def test_root_path_without_site_id_is_broken_in_preview_but_resolves_in_producti
         page = group.output / "district" / "yaowen" / "qu-xinxi.html"
         page.write_text(page.read_text(encoding="utf-8").replace(
             "</main>", '<a href="/yaowen/qu-xinxi-2.html">另一篇</a></main>'), encoding="utf-8")
-        found = links.check_built(group.output, load_group(group.root), ["district"])
+        found = linkgraph.check_built(group.output, load_group(group.root), ["district"],
+                                      "production" if mode else "preview")
         if mode:
             assert found == {}
         else:

@@ -8,8 +8,8 @@ import urllib.parse
 
 import pytest
 
-from tests.repo import PROJECT, Repo
-from workflow import linkcheck
+from tests.repo import Repo
+from workflow.publish import linkcheck
 
 
 def run_linkcheck(root, output, *args):
@@ -20,9 +20,9 @@ def run_linkcheck(root, output, *args):
 
 @pytest.fixture
 def built(group):
-    path = group.item(slug="ye-a", body="[另一篇](ye-b.html)\n")
-    assert group.approve(path, "zhong.shen")[0] == 0
     path = group.item(slug="ye-b")
+    assert group.approve(path, "zhong.shen")[0] == 0
+    path = group.item(slug="ye-a", body="[另一篇](ye-b.html)\n")
     assert group.approve(path, "zhong.shen")[0] == 0
     code, out, err = group.build()
     assert code == 0, out + err
@@ -58,7 +58,7 @@ def test_linkcheck_serves_on_loopback_and_stops_its_server(built):
     result = linkcheck.run(built.output, ["portal"], "portal")
     url = urllib.parse.urlsplit(result.start_urls[0])
     assert url.hostname == "127.0.0.1" and result.broken == []
-    assert any(r["url"] == "/portal/yaowen/ye-a.html" and r["valid"] == "True" for r in result.rows)
+    assert any(r["url"] == "/portal/yaowen/ye-a.html" and r["valid"] is True for r in result.rows)
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection((url.hostname, url.port), timeout=5).close()
 
@@ -101,10 +101,10 @@ def test_linkcheck_with_a_bad_option_is_a_failure_not_a_result():
         linkcheck.interpret(proc)
 
 
-def test_linkcheck_passes_the_clean_demo(demo_output, tmp_path):
+def test_linkcheck_passes_the_clean_demo(demo_output, demo_root, tmp_path):
     output = tmp_path / "output"
     shutil.copytree(demo_output, output)
-    code, out, err = run_linkcheck(PROJECT, output)
+    code, out, err = run_linkcheck(demo_root, output)
     assert code == 0, out + err
     report = json.loads((output / "linkcheck.json").read_text(encoding="utf-8"))
     assert report["broken"] == [] and report["checked"] > 100
@@ -123,3 +123,23 @@ def test_external_links_are_fetched_only_with_extern(built):
     report = json.loads((built.output / "linkcheck.json").read_text(encoding="utf-8"))
     assert report["extern"] is True
     assert "https://www.example.invalid/" in [b["url"] for b in report["broken"]]
+
+
+def test_linkcheck_json_has_typed_values_the_failures_and_a_summary(built):
+    page = built.output / "portal" / "yaowen" / "ye-a.html"
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "</main>", '<a href="/portal/yaowen/yi-shan-chu.html">已删除的信息</a></main>'), encoding="utf-8")
+    built.govsite("linkcheck", "--output", built.output)
+    report = json.loads((built.output / "linkcheck.json").read_text(encoding="utf-8"))
+    assert "urls" not in report and report["summary"]["broken"] == 1 == len(report["broken"])
+    assert report["summary"]["checked"] == report["checked"] > 10
+    (row,) = report["broken"]
+    assert row["valid"] is False and isinstance(row["line"], int) and isinstance(row["column"], int)
+    built.govsite("linkcheck", "--output", built.output, "--all")
+    rows = json.loads((built.output / "linkcheck.json").read_text(encoding="utf-8"))["urls"]
+    starts = [r for r in rows if r["parentname"] is None]
+    assert sorted(r["url"] for r in starts) == ["/district/", "/portal/"]
+    for r in starts:                       # LinkChecker's start rows, no longer shifted two columns
+        assert r["urlname"] == r["url"] and r["valid"] is True and r["column"] is None and r["name"] is None
+        assert isinstance(r["size"], int) and r["size"] > 1000 and r["level"] == 0
+    assert all(isinstance(r["valid"], bool) for r in rows)

@@ -1,8 +1,9 @@
 """The allowlist decides every spelling of a URL as a browser would read it."""
 import pytest
 
-from workflow import links
-from workflow.findings import ConfigError
+from workflow.model import html as tags
+from workflow.policy import allowlist
+from workflow.model.findings import ConfigError
 
 ALLOWED = [
     "https://www.gov.cn/",
@@ -87,7 +88,7 @@ REFUSED = [
 
 @pytest.fixture(scope="module")
 def allow():
-    return links.load_allowlist()
+    return allowlist.load_allowlist()
 
 
 @pytest.mark.parametrize("url", ALLOWED)
@@ -114,14 +115,17 @@ def test_site_additions_extend_the_city_allowlist_only_for_that_host(allow):
 
 
 def test_srcset_is_split_into_its_urls():
-    assert links.srcset_urls("a.png 1x, https://evil.example/b,c.png 2x,d.png") == [
+    assert tags.srcset_urls("a.png 1x, https://evil.example/b,c.png 2x,d.png") == [
         "a.png", "https://evil.example/b,c.png", "d.png"]
 
 
 def test_a_refused_scheme_in_the_allowlist_file_is_a_config_error(tmp_path):
-    path = tmp_path / "allowlist.yaml"
+    """The repository's policy/allowlist.yaml replaces the shipped one, and is checked like it."""
+    (tmp_path / "policy").mkdir()
+    path = tmp_path / "policy" / "allowlist.yaml"
     path.write_text("schemes: [https, javascript]\nhosts: ['*.gov.cn', 'http://x.cn/']\n", encoding="utf-8")
     with pytest.raises(ConfigError) as exc:
-        links.load_allowlist(path)
+        allowlist.load_allowlist(tmp_path)
     messages = " ".join(f.message for f in exc.value.findings)
     assert "javascript" in messages and "http://x.cn/" in messages
+    assert all(f.path == "policy/allowlist.yaml" for f in exc.value.findings)

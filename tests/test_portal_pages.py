@@ -12,7 +12,7 @@ from bs4 import BeautifulSoup
 from hypothesis import given, strategies as st
 
 from tests.group_setup import main_of, page, published
-from workflow import layout
+from workflow.build import layout
 
 ENTRIES = {
     "services": [{"name": "个人办事", "url": "https://zwfw.test-city.gov.cn/geren", "summary": "个人事项"}],
@@ -347,7 +347,7 @@ def test_official_layout_only_adds_classes_to_whole_paragraphs(texts, number_at,
 def test_identity_numbers_are_wrapped_without_ever_becoming_markup(text):
     from markupsafe import escape
 
-    from workflow.themefilters import nobr_numbers
+    from workflow.build.themefilters import nobr_numbers
 
     out = str(nobr_numbers(text))
     assert re.sub(r'<span class="nobr">|</span>', "", out) == str(escape(text))

@@ -1,7 +1,7 @@
 """The Markdown dialect items are written in: GFM by cmark-gfm, with heading ids."""
 import lxml.html
 
-from workflow import render
+from workflow.model import render
 
 
 def tree(body: str):
@@ -41,23 +41,23 @@ def test_without_raw_html_the_fast_link_reader_finds_what_the_event_parser_finds
     import glob
     from pathlib import Path
 
-    from tests.repo import PROJECT
-    from workflow import links
-    from workflow.items import load
+    from tests.repo import DEMO
+    from workflow.model import html as tags
+    from workflow.model.items import load
     from workflow.rules.links import _markdown_only
 
     bodies = ["[甲](https://www.gov.cn/a) [乙][1] ![图](tu.png \"题\")\n\n[1]: ../tzgg/b.html#节\n",
               "| [表中](c.html) | ~~[删](d.html)~~ |\n|--|--|\n| 1 | 2 |\n\n脚注[^1]\n\n[^1]: [注](e.html)\n"]
-    for path in sorted(glob.glob(str(PROJECT / "content/*/*/*.md"))):
-        item = load(Path(path), PROJECT)
+    for path in sorted(glob.glob(str(DEMO / "content/*/*/*.md"))):
+        item = load(Path(path), DEMO)
         if item.meta is not None and "<" not in item.body:
             bodies.append(item.body)
     assert len(bodies) > 40
     found = []
     for body in bodies:
         html = render.to_html(body)
-        slow = [(f.tag, f.attr, f.url, f.text) for f in links.urls_in(links.elements(html).elements)]
-        fast = [(f.tag, f.attr, f.url, f.text) for f in links.urls_in(_markdown_only(html).elements)]
+        slow = [(f.tag, f.attr, f.url, f.text) for f in tags.urls_in(tags.elements(html).elements)]
+        fast = [(f.tag, f.attr, f.url, f.text) for f in tags.urls_in(_markdown_only(html).elements)]
         assert fast == slow, body[:200]
         found.append(fast)
     # cmark percent-encodes what is not ASCII in a URL (the link check decodes it again)

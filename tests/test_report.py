@@ -208,6 +208,7 @@ def test_report_as_of_a_year_nobody_entered_says_so_and_refuses_nothing(repo):
 
 
 def test_report_counts_broken_links_found_by_the_build_and_by_linkcheck(group):
+    group.item(slug="bu-cunzai")       # exists (check resolves the link) but is never approved: no page
     path = group.item(slug="you-cuolian", body="详见[另一条信息](/portal/yaowen/bu-cunzai.html)。\n")
     assert group.approve(path, "zhong.shen")[0] == 0
     code, out, err = group.build()

@@ -10,7 +10,8 @@ from bs4 import BeautifulSoup
 from hypothesis import given, settings, strategies as st
 
 from tests.group_setup import main_of, page, published
-from workflow import annual, interpretation
+from workflow.report import annual
+from workflow.build import interpretation
 
 AS_OF, YEAR = "2026-12-31", "2026"
 PORTAL_COLUMNS = {
@@ -298,16 +299,16 @@ def independent_count(root, year: int) -> dict:
     return out
 
 
-def test_demo_annual_figures_agree_with_an_independent_count(tmp_path):
-    from tests.repo import PROJECT, Repo
+def test_demo_annual_figures_agree_with_an_independent_count(tmp_path, demo_root):
+    from tests.repo import Repo
 
     demo = Repo.__new__(Repo)
-    demo.root = PROJECT
+    demo.root = demo_root
     code, out, err = demo.govsite("report", "--as-of", "2026-12-31", "--year", "2026", "--output", tmp_path)
     assert code == 0, err
     data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert data["totals"]["refused"] == 0 and data["totals"]["scheduled"] == 0
-    expected = independent_count(PROJECT, 2026)
+    expected = independent_count(demo_root, 2026)
     got = {s["id"]: {k: s["annual"]["figures"][k] for k in expected[s["id"]]} for s in data["sites"]}
     assert got == expected
     assert sum(e["letters_received"] for e in expected.values()) >= 5 and expected["portal"]["topics_new"] == 1
@@ -318,6 +319,6 @@ def test_demo_annual_figures_agree_with_an_independent_count(tmp_path):
 def test_interprets_is_parsed_into_ids_or_nothing(value):
     from types import SimpleNamespace
 
-    from workflow.items import SLUG_RE
+    from workflow.model.items import SLUG_RE
     found = interpretation.target(SimpleNamespace(fields={"interprets": value}, site_id="portal"))
     assert found is None or (len(found) == 3 and all(SLUG_RE.match(p) for p in found))

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.repo import PROJECT
-from workflow.sites import load_group
+from tests.repo import DEMO
+from workflow.model.sites import load_group
 
-GROUP = load_group(PROJECT)
+GROUP = load_group(DEMO)     # site.yaml only: pages come from demo_output
 SITES = list(GROUP.sites.values())
 
 
@@ -204,7 +204,7 @@ def test_column_lists_paginate_with_page_numbers(group):
 
 
 def test_serve_previews_the_group_with_working_cross_site_navigation(demo_output):
-    from workflow.commands.serve import make_server
+    from workflow.cli.commands.serve import make_server
 
     server = make_server(demo_output, 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.group_setup import published
-from workflow.gate import Gate
-from workflow.policy import State
-from workflow.sites import load_group
+from workflow.gate.gate import Gate
+from workflow.review.permissions import State
+from workflow.model.sites import load_group
 
 HEAD = "---\ntitle: 标题\ndate: 2026-11-20 09:30\nsource: 某单位\nauthor: editor.a\nconfidentiality: passed\n"
 

@@ -12,8 +12,8 @@ import pytest
 
 from tests.group_setup import published, receiving_portal
 from tests.repo import PROJECT
-from workflow.gate import Gate
-from workflow.sites import load_group
+from workflow.gate.gate import Gate
+from workflow.model.sites import load_group
 
 HOSTILE = [
     '通知</title><meta http-equiv="refresh" content="0;url=https://evil.example/">',

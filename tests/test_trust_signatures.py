@@ -12,10 +12,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.repo import forge_approval
-from workflow import dates, items
-from workflow.gate import Gate
-from workflow.policy import State
-from workflow.sites import load_group
+from workflow.model import dates, items
+from workflow.gate.gate import Gate
+from workflow.review.permissions import State
+from workflow.model.sites import load_group
 
 EDITOR = ("编辑甲", "editor.a@test-city.gov.cn")
 REVIEWER = ("终审人", "zhong.shen@test-city.gov.cn")
@@ -105,7 +105,7 @@ def test_a_copy_in_another_column_or_slug_is_not_approved(group):
         shutil.copy(path, copy)
         d = decide(group, copy)
         assert not d.published
-        (finding,) = [f for f in d.findings if f.rule == "approval.invalid"]
+        (finding,) = [f for f in d.findings if f.rule == "approval.stale"]
         assert "审核时信息位于 content/portal/yaowen/yuanwen.md" in finding.message
         copy.unlink()
     assert decide(group, path).published
@@ -143,7 +143,7 @@ def _withdraw(group, path):
 
 def _without_withdrawal(path):
     item = items.load(path, path.parents[3])
-    from workflow import approval
+    from workflow.review import approval
     path.write_text(approval.replace_block(item, "withdrawal", []), encoding="utf-8")
 
 
@@ -242,7 +242,7 @@ def test_a_closed_key_cannot_sign_by_backdating(group):
     forge_approval(path, group.root, group.keys["zhong.shen"], "终审", "zhong.shen", at="2026-11-21T10:00:00+08:00")
     d = decide(group, path)
     assert not d.published
-    assert rules(d) & {"approval.before-change", "approval.invalid"}
+    assert rules(d) & {"approval.before-change", "approval.stale"}
 
 
 def test_a_key_closed_after_an_honest_approval_keeps_the_archive_valid(group):

@@ -1,22 +1,22 @@
 """Attachments are published at <column>/<slug>/<file>, only for published
 items: a refused or withdrawn item's files never reach the output, and each
 copy must have the bytes its approvals cover. Images become their WebP/JPEG
-versions there (workflow/images.py), cached in the build's cache folder."""
+versions there (workflow/build/images.py), cached in the build's cache folder."""
 from pathlib import Path
 
 from pelican import signals
 
-from workflow import attachments
-from workflow.pelican_glue import decision_of
+from workflow.build import attachments
+from workflow.build.pelican import decision_of, gate_of
 
 
 def copy_attachments(generator, writer):
-    settings = generator.settings
-    root, cache = Path(settings["GOVSITE_ROOT"]), settings.get("GOVSITE_IMAGE_CACHE")
+    cache = generator.settings.get("GOVSITE_IMAGE_CACHE")
+    images = gate_of(generator.settings).checker.image_limits
     for article in generator.articles:          # published items only (the gate ran)
         decision = decision_of(article)
         if decision.published:
-            attachments.publish(decision.item, generator.output_path, decision.files, root,
+            attachments.publish(decision.item, generator.output_path, decision.files, images,
                                 Path(cache) if cache else None)
 
 

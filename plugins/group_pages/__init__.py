@@ -7,8 +7,9 @@ from html import escape
 from pelican import signals
 from pelican.paginator import Paginator
 
-from workflow import interpretation, render, supersession, syndication, topics
-from workflow.pelican_glue import decision_of, gate_of, write_unlisted
+from workflow.build import interpretation, supersession, syndication, topics
+from workflow.model import render
+from workflow.build.pelican import decision_of, gate_of, write_unlisted
 
 
 def add_context(generator):

@@ -3,7 +3,7 @@ they appear in no list, category, feed, sitemap or index. Decisions come from
 the rule set (workflow.gate), the same code `govsite check` runs."""
 from pelican import signals
 
-from workflow.pelican_glue import decision_of
+from workflow.build.pelican import decision_of
 
 _LISTS = ("articles", "translations", "drafts", "drafts_translations",
           "hidden_articles", "hidden_translations")

@@ -3,8 +3,8 @@
 of a 404. Mode `gone` writes nothing: the nginx configuration answers 410."""
 from pelican import signals
 
-from workflow.pelican_glue import gate_of, write_unlisted
-from workflow.policy import State
+from workflow.build.pelican import gate_of, write_unlisted
+from workflow.review.permissions import State
 
 
 def write_notices(generator, writer):

@@ -16,11 +16,14 @@ import traceback
 from functools import cached_property
 from pathlib import Path
 
-from .. import approval, dates, items, workdays
-from ..attachments import covered as covered_files, stat_key
-from ..findings import ERROR, ConfigError, Finding
-from ..history import History
-from . import basics
+from workflow.review import approval
+from workflow.model import dates, items
+from workflow.policy import workdays
+from workflow.model.files import covered as covered_files, stat_key
+from workflow.policy import limits as policy_limits
+from workflow.model.findings import ERROR, ConfigError, Finding
+from workflow.review.history import History
+from workflow.rules import basics
 
 
 def _discover() -> list:
@@ -39,11 +42,19 @@ class Checker:
 
     def __init__(self, group, as_of=None, now=None):
         self.group = group
-        self.as_of = as_of or dates.today()
+        self._as_of = as_of or dates.today()
+        self.read_the_day = False        # did a rule read `as_of` (set per item by the gate)?
         self.now = now or dates.now()
         self.base: str | None = None     # `check --base REF`: the branch a pull request goes into
         self._memo: dict = {}
         self.calendar = workdays.Calendar.load(group.root)   # a malformed holiday file: ConfigError now, before any fork
+
+    @property
+    def as_of(self):
+        """The day the rules judge by. Reading it makes the decision about the item at hand
+        hold for this day only (a remembered decision without it holds on later days)."""
+        self.read_the_day = True
+        return self._as_of
 
     @cached_property
     def signers(self) -> list:
@@ -65,6 +76,21 @@ class Checker:
             return ""
 
     @cached_property
+    def limits(self):
+        """Attachment types and size (workflow/data/attachments.yaml or the repository's policy/)."""
+        return policy_limits.attachments(self.group.root)
+
+    @cached_property
+    def image_limits(self):
+        """Image types, limits and versions (workflow/data/images.yaml or the repository's policy/)."""
+        return policy_limits.images(self.group.root)
+
+    @cached_property
+    def deadlines(self) -> dict:
+        """The deadlines and freshness thresholds (workflow/data/deadlines.yaml or policy/)."""
+        return policy_limits.deadlines(self.group.root)
+
+    @cached_property
     def verify(self) -> approval.Verifier:
         return approval.Verifier(self.signers)
 
@@ -81,7 +107,8 @@ class Checker:
     def covered(self, item) -> list[tuple[str, int, str]]:
         """(name, size, sha256) of the item's publishable files, hashed once per run."""
         return self.remember(("covered", item.relpath, item.sha256, stat_key(item)),
-                             lambda: covered_files(item, self.group.root))
+                             lambda: covered_files(item, self.limits,
+                                                   self.image_limits if item.fields.get("images") else None))
 
     def subject(self, item) -> str:
         return approval.subject(item.relpath, self.covered(item))

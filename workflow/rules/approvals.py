@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .. import approval, policy
-from ..findings import ERROR, Finding
-from ..schema import Context, Field, validate
+from workflow.review import approval, permissions as policy
+from workflow.model.findings import ERROR, Finding
+from workflow.model.schema import Context, Field, validate
 
 ENTRY = {
     "level": Field("审核级别", required=True, example="终审"),
@@ -69,12 +69,12 @@ def _valid_approvals(item, ctx) -> tuple[dict[str, str], dict[str, dt.datetime],
         verdict = ctx.verify(data, values["signature"], values["by"], values["at"])
         if not verdict.ok:
             reason = verdict.reason
-            if verdict.rule == "approval.invalid":
+            if verdict.rule == "approval.stale":
                 reason = _moved_or_replaced(item, ctx, values) or reason
             add(Finding(verdict.rule, ERROR, item.relpath, line,
                         f"{name}（{values['level']}，{values['by']}）：{reason}", "approvals",
                         "内容、位置或附件在审核后被改动，或签名来自别处：请审核人重新运行 govsite approve"
-                        if verdict.rule == "approval.invalid" else
+                        if verdict.rule == "approval.stale" else
                         "新审核人先按 README 把公钥加入 keys/allowed_signers，再重新审核"))
             continue
         signed.append((values["level"], values["by"], values["at"]))

@@ -7,15 +7,15 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-from .. import attachments
-from ..findings import ERROR, Finding
+from workflow.model import files as attachments
+from workflow.model.findings import ERROR, Finding
 
 
 def check(item, ctx):
     entries = item.fields.get("attachments", [])
     if not entries:
         return
-    lim = attachments.limits(ctx.group.root)
+    lim = ctx.limits
     for i, att in enumerate(entries):
         for rule, message, fix in attachments.problems(att["file"], item.path.parent, lim, "attachment"):
             yield Finding(rule, ERROR, item.relpath, item.line_of("attachments"), message,
@@ -26,9 +26,9 @@ def images(item, ctx):
     entries = item.fields.get("images", [])
     if not entries:
         return
-    from .. import images as img          # Pillow only for items with images
+    from workflow.model import images as img          # Pillow only for items with images
 
-    pol = img.policy(ctx.group.root)
+    pol = ctx.image_limits
     line = item.line_of("images")
     stems: dict[str, str] = {}
     others = set(attachments.listed(item))

@@ -1,10 +1,10 @@
 """Rules on where an item lives and what its front matter says."""
 from __future__ import annotations
 
-from ..findings import ERROR, Finding
-from ..item_schema import DEFAULT_TYPE, schema_for
-from ..items import SLUG_RE
-from ..schema import MARKUP, Context, strings, validate
+from workflow.model.findings import ERROR, Finding
+from workflow.model.item_schema import DEFAULT_TYPE, schema_for
+from workflow.model.items import SLUG_RE
+from workflow.model.schema import BODY_PLACEHOLDER, MARKUP, PLACEHOLDERS, Context, is_blank, strings, validate
 
 
 def location(item, ctx):
@@ -75,5 +75,25 @@ def confidentiality(item, ctx):
                       "保密审查通过后改为 `confidentiality: passed`，再请审核人重新审核签名")
 
 
+def placeholders(item, ctx):
+    """What `govsite new` wrote to be replaced is never published: a field whose value
+    still holds （待填写） (a field left as just that is already schema.missing) and the
+    body's （在此填写正文）."""
+    for key, value in item.meta.items():
+        if key in SIGNED:
+            continue
+        for name, text in strings(value, key):
+            if not is_blank(text) and any(p in text for p in PLACEHOLDERS):
+                yield Finding("placeholder.field", ERROR, item.relpath, item.line_of(key),
+                              f"字段 {name} 还留有 govsite new 写入的“待填写”：{text[:40]!r}", name,
+                              "把“（待填写）”换成实际内容")
+                break
+    pos = item.body.find(BODY_PLACEHOLDER)
+    if pos >= 0:
+        yield Finding("placeholder.body", ERROR, item.relpath, item.body_line + item.body.count("\n", 0, pos),
+                      f"正文还是 govsite new 写入的占位文字“{BODY_PLACEHOLDER}”", "body",
+                      f"删去“{BODY_PLACEHOLDER}”，写上正文")
+
+
 ORDER = 0
-RULES = [location, fields, markup_in_fields, confidentiality]
+RULES = [location, fields, markup_in_fields, confidentiality, placeholders]

@@ -12,8 +12,8 @@ provisional year says 暂定 and stays a warning.
 """
 from __future__ import annotations
 
-from .. import workdays
-from ..findings import ERROR, WARNING, Finding
+from workflow.policy import workdays
+from workflow.model.findings import ERROR, WARNING, Finding
 
 START_FIELDS = (("formed", "信息形成日期"), ("written", "成文日期"))
 
@@ -34,7 +34,7 @@ def disclosure(item, ctx):
         return          # missing dates are the schema's; a reprint was formed elsewhere
     name, label, formed = start
     published = date.date()
-    limit = workdays.policy()["disclosure_workdays"]
+    limit = ctx.deadlines["disclosure_workdays"]
     if formed > published:
         yield Finding("disclosure.formed-after-date", ERROR, item.relpath, item.line_of(name),
                       f"{label} {formed} 晚于发布时间 {published}，不可能先发布后形成", name,
@@ -51,9 +51,9 @@ def disclosure(item, ctx):
                       f"自信息形成或变更之日起 {limit} 个工作日内公开；核对 {name} 是否写对（逾期情况计入网站管理报告）")
 
 
-def response_limit(received):
-    """The last day a letter may stay unanswered before it is 互动回应差."""
-    return workdays.months_deadline(received, workdays.policy()["letter_response_months"])
+def response_limit(received, months: int):
+    """The last day a letter may stay unanswered before it is 互动回应差 (`months` after it came)."""
+    return workdays.months_deadline(received, months)
 
 
 def letter(item, ctx):
@@ -64,7 +64,7 @@ def letter(item, ctx):
     if any(item.meta.get(n) is not None and n not in f for n in ("replied", "extended_to")):
         return          # a malformed date: the schema reports it, we do not guess around it
     replied, extended, approver = f.get("replied"), f.get("extended_to"), f.get("extension_approved_by")
-    policy, cal = workdays.policy(), ctx.calendar
+    policy, cal = ctx.deadlines, ctx.calendar
     if replied is not None and replied < received:
         yield Finding("letter.reply-before-received", ERROR, item.relpath, item.line_of("replied"),
                       f"答复时间 {replied} 早于来信时间 {received}", "replied",
@@ -96,7 +96,7 @@ def letter(item, ctx):
     end = replied or ctx.as_of
     if end <= due:
         return
-    veto = response_limit(received)
+    veto = response_limit(received, policy["letter_response_months"])
     worse = (f"；超过 {policy['letter_response_months']} 个月（{veto}）未答复，构成“互动回应差”（单项否决）"
              if end > veto else "")
     if replied:

@@ -1,8 +1,8 @@
 """Rules on how an item joins the site group: syndication targets and topics."""
 from __future__ import annotations
 
-from ..findings import ERROR, Finding
-from .. import topics
+from workflow.model.findings import ERROR, Finding
+from workflow.build import topics
 
 
 def syndicate(item, ctx):

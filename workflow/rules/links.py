@@ -12,14 +12,16 @@ import html as htmlmod
 import re
 import urllib.parse
 from collections import Counter
-from functools import lru_cache
 from types import SimpleNamespace
 
 import lxml.html
 import nh3
 
-from .. import links, render
-from ..findings import ERROR, WARNING, Finding
+from workflow.model import html as tags
+from workflow.policy import urls
+from workflow.policy.allowlist import allowlist_for, load_allowlist
+from workflow.model import render
+from workflow.model.findings import ERROR, WARNING, Finding
 
 # nh3's own allowlist, plus what our Markdown emits (ids, classes: table
 # alignment is `class="align-center"`) and media from allowlisted hosts (their
@@ -34,7 +36,7 @@ for _tag, _attrs in {"*": {"id", "class", "title", "lang", "dir"}, "a": {"href",
                      "track": {"src", "kind", "srclang", "label"},
                      "iframe": {"src", "width", "height", "title"}}.items():
     ATTRIBUTES.setdefault(_tag, set()).update(_attrs)
-_URL_ATTRS = {a for attrs in links.URL_ATTRS.values() for a in attrs}
+_URL_ATTRS = {a for attrs in tags.URL_ATTRS.values() for a in attrs}
 # `<tag attr=` or `<tag` at the very end: a tag the HTML parser could not close.
 _TAG_START = re.compile(r"<(?:%s)(?:\s+[\w:-]+\s*=|\s*$)" % "|".join(sorted(lxml.html.defs.tags, key=len, reverse=True)),
                         re.I)
@@ -72,10 +74,8 @@ def _snippet(el) -> str:
 
 
 def _policy(ctx, site):
-    cache = ctx.__dict__.setdefault("_link_allowlists", {})
-    if site.id not in cache:
-        cache[site.id] = links.allowlist_for(ctx.group, site)
-    return cache[site.id]
+    base = ctx.remember("allowlist", lambda: load_allowlist(ctx.group.root))
+    return ctx.remember(("allowlist", site.id), lambda: allowlist_for(ctx.group, site, base))
 
 
 def _may_link(body: str) -> bool:
@@ -84,23 +84,45 @@ def _may_link(body: str) -> bool:
     return "<" in body or "](" in body or "]:" in body
 
 
-@lru_cache(maxsize=32)
 def _tree(html: str):
-    """One parse per rendered body, shared by the rules (only read)."""
-    return links.elements(html)
+    """Every start tag and text of a rendered body (raw HTML may hide tags from a tree)."""
+    return tags.elements(html)
 
 
-@lru_cache(maxsize=32)
 def _markdown_only(html: str):
     """A body without any `<` has no raw HTML: its HTML is cmark's own, well formed,
     so the tree holds every tag, and only those holding a URL are read (3x faster
     than the event parser, which is for raw HTML that may hide tags from a tree)."""
-    return SimpleNamespace(elements=links.url_elements(links.parse_html(html)), texts=None)
+    return SimpleNamespace(elements=tags.url_elements(tags.parse_html(html)), texts=None)
 
 
-def _parsed(item):
-    html = render.to_html(item.body)
-    return _tree(html) if "<" in item.body else _markdown_only(html)
+def body_html(item, ctx) -> str:
+    """The item's body as the site renders it, once per item and run."""
+    return ctx.remember(("html", item.relpath, item.sha256), lambda: render.to_html(item.body))
+
+
+def parsed(item, ctx):
+    """The rendered body read once per item and run, shared by the rules (only read)."""
+    def read():
+        html = body_html(item, ctx)
+        return _tree(html) if "<" in item.body else _markdown_only(html)
+    return ctx.remember(("parsed", item.relpath, item.sha256), read)
+
+
+# cmark writes every URL of a Markdown-only body as one of these, the value HTML-escaped.
+_CMARK_URL = re.compile(r'<(?:a href|img src)="([^"]*)"')
+
+
+def _all_plain(item, allow, ctx) -> bool:
+    """A Markdown-only body whose every URL passes and none is a root path: nothing to
+    report, decided from cmark's own markup without parsing it (most bodies)."""
+    if "<" in item.body:
+        return False
+    for m in _CMARK_URL.finditer(body_html(item, ctx)):
+        url = htmlmod.unescape(m[1])
+        if allow.refusal(url) is not None or re.match(r"^\s*/(?![/\\])", url):
+            return False
+    return True
 
 
 def not_allowed(item, ctx):
@@ -109,7 +131,9 @@ def not_allowed(item, ctx):
     if site is None or not _may_link(item.body):
         return
     allow = _policy(ctx, site)
-    for f in links.urls_in(_parsed(item).elements):
+    if _all_plain(item, allow, ctx):
+        return
+    for f in tags.urls_in(parsed(item, ctx).elements):
         why = allow.refusal(f.url)
         if why is None:
             if re.match(r"^\s*/(?![/\\])", f.url):
@@ -117,7 +141,7 @@ def not_allowed(item, ctx):
                               f"站内链接 {f.url[:120]!r} 以“/”开头：预览（/网站标识/…）和正式网站（域名/…）中指向不同位置",
                               "body", "改为相对路径（如 ../tzgg/xxx.html）或完整网址（https://域名/…）")
             continue
-        shown = links.parse(f.url).raw if len(f.url) > links.MAX_URL else urllib.parse.unquote(f.url)
+        shown = urls.parse(f.url).raw if len(f.url) > urls.MAX_URL else urllib.parse.unquote(f.url)
         shown = shown if len(shown) <= 120 else shown[:117] + "…"
         text = f"“{f.text}”" if f.text else f"<{f.tag}>"
         yield Finding("link.not-allowed", ERROR, item.relpath, line_of(item, f.url, f.text),
@@ -129,15 +153,15 @@ def unsafe(item, ctx):
     """Raw HTML that nh3 would strip: report each element with its snippet."""
     if "<" not in item.body:
         return
-    html = render.to_html(item.body)
-    original = _tree(html).elements
-    if _too_deep(html):       # nh3 would take minutes on it (`unbalanced` refuses it): judge tag by tag
+    html = body_html(item, ctx)
+    original = parsed(item, ctx).elements
+    if ctx.remember(("deep", item.relpath, item.sha256), lambda: _too_deep(html)):     # nh3 would take minutes on it (`unbalanced` refuses it): judge tag by tag
         kept = Counter(_signature(el) for el in original      # html, body: the parser's own wrapper
                        if el.tag in ("html", "body") or el.tag in TAGS and not _bad_attributes(el))
     else:
         cleaned = nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, attribute_filter=_keep,
                             link_rel=None, strip_comments=False)
-        kept = Counter(_signature(el) for el in links.elements(cleaned).elements)
+        kept = Counter(_signature(el) for el in tags.elements(cleaned).elements)
     for m in _STRUCTURE.finditer(html):    # the parser folds these into the page's own tags
         snippet = m[0] if len(m[0]) < 160 else m[0][:159] + "…"
         yield Finding("html.unsafe", ERROR, item.relpath, line_of(item, m[0].split()[0]),
@@ -183,7 +207,7 @@ def malformed(item, ctx):
     """`<a href="…` that never closes is shown as text (or swallows what follows)."""
     if "<" not in item.body:
         return
-    for text, in_code in _parsed(item).texts:
+    for text, in_code in parsed(item, ctx).texts:
         m = None if in_code else _TAG_START.search(text)
         if m:
             piece = text[m.start():m.start() + 60].split("\n")[0]
@@ -265,7 +289,6 @@ def balance_problems(html_text: str) -> list[tuple[str, str]]:
     return problems + found
 
 
-@lru_cache(maxsize=32)
 def _too_deep(html_text: str) -> bool:
     return _structure(html_text)[1] > MAX_DEPTH
 
@@ -274,12 +297,12 @@ def unbalanced(item, ctx):
     """Raw HTML that would reach beyond the body (into the page's footer, its layout) is refused,
     and so is nesting no browser keeps (Markdown can nest too: `> > > …`)."""
     if "<" not in item.body:
-        if (item.body.count(">") > MAX_DEPTH or len(item.body) > 20000) and _too_deep(render.to_html(item.body)):
+        if (item.body.count(">") > MAX_DEPTH or len(item.body) > 20000) and ctx.remember(("deep", item.relpath, item.sha256), lambda: _too_deep(body_html(item, ctx))):
             yield Finding("html.unbalanced", ERROR, item.relpath, item.body_line, f"正文嵌套超过 {MAX_DEPTH} 层（引用或列表）",
                           "body", "减少引用（>）或列表的嵌套层级")
         return
     seen = set()
-    for snippet, why in balance_problems(render.to_html(item.body)):
+    for snippet, why in balance_problems(body_html(item, ctx)):
         if why in seen:
             continue
         seen.add(why)

@@ -19,9 +19,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
-from ..findings import ERROR, WARNING, Finding
+from workflow.model.findings import ERROR, WARNING, Finding
 
 SKIP_FIELDS = {"approvals", "privacy_allow"}
 TEXT_ATTACHMENTS = {".txt", ".md", ".csv"}
@@ -31,6 +32,7 @@ MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024
 URL_RE = re.compile(r"\]\([^)\n]*\)|<[a-z][a-z0-9+.-]*:[^>\s]*>|(?:href|src)\s*=\s*(?:\"[^\"]*\"|'[^']*')"
                     r"|(?:https?|ftp)://[^\s<>\"'）)，。；]+|www\.[a-z0-9.-]+[^\s<>\"'）)，。；]*", re.I)
 
+_URL_HINT = re.compile(r"\]\(|:|www\.", re.I)
 _EDGE = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
 ID18_RE = re.compile(_EDGE[0] + r"\d{17}[\dXx]" + _EDGE[1])
 ID15_RE = re.compile(_EDGE[0] + r"\d{15}" + _EDGE[1])
@@ -71,6 +73,11 @@ class Segment:
     line: int | None    # file line of the text's first line
     search: list | None = None   # (line, text) of the file lines to look a match up in
 
+    @cached_property
+    def blank(self) -> str:
+        """The text with URLs blanked (worked out once for every rule that scans it)."""
+        return blank_urls(self.text)
+
     def line_at(self, offset: int, found: str) -> int | None:
         if self.search:
             for number, text in self.search:
@@ -82,6 +89,8 @@ class Segment:
 
 def blank_urls(text: str) -> str:
     """The text with every URL replaced by spaces (offsets and lines kept)."""
+    if not _URL_HINT.search(text):
+        return text         # every URL_RE alternative needs one of these
     return URL_RE.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
 
 
@@ -96,13 +105,24 @@ def _strings(value, name):
             yield from _strings(v, f"{name}.{k}")
 
 
-def segments(item):
-    """Every text of an item an editor wrote: fields, body, attachments."""
+def segments(item, ctx=None) -> list[Segment]:
+    """Every text of an item an editor wrote: fields, body, attachments (once per item and run)."""
+    if ctx is not None:
+        return ctx.remember(("segments", item.relpath, item.sha256), lambda: segments(item))
+    return list(_segments(item))
+
+
+def _segments(item):
     lines = item.text.split("\n")
+    starts = sorted(item.lines.values())
+    closing = item.body_line - 1
 
     def block(key):   # (line, text) of the front-matter lines of a key
-        span = item.block_span(key)
-        return [(i + 1, lines[i]) for i in range(*span)] if span else None
+        if key not in item.lines:
+            return None
+        start = item.lines[key]
+        end = next((s for s in starts if s > start), closing)
+        return [(i + 1, lines[i]) for i in range(start - 1, end - 1)]
 
     for key, value in item.fields.items():
         if key in SKIP_FIELDS:
@@ -160,14 +180,23 @@ def id_check_digit(first17: str) -> str:
     return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS)) % 11]
 
 
-def is_resident_id(number: str, today: dt.date | None = None) -> bool:
-    """An 18-digit (GB 11643) or 15-digit (legacy) resident ID number."""
-    today = today or dt.date.today()
+RECENT = dt.date(2020, 1, 1)     # only a birth date after this needs to know what day it is
+
+
+def is_resident_id(number: str, today=None) -> bool:
+    """An 18-digit (GB 11643) or 15-digit (legacy) resident ID number. `today`: a date,
+    or a function giving it (asked only for a recent birth date: a decision about a text
+    without one does not depend on the day)."""
     number = number.upper()
     if len(number) == 18:
         born = birth_date(number[6:14])
-        return (int(number[:2]) in PROVINCES and born is not None and dt.date(1900, 1, 1) <= born <= today
-                and id_check_digit(number[:17]) == number[17])
+        if not (int(number[:2]) in PROVINCES and born is not None and dt.date(1900, 1, 1) <= born
+                and id_check_digit(number[:17]) == number[17]):
+            return False
+        if born < RECENT:
+            return True
+        today = today() if callable(today) else today or dt.date.today()
+        return born <= today
     if len(number) == 15 and number.isdigit():
         return int(number[:2]) in PROVINCES and birth_date("19" + number[6:12]) is not None
     return False
@@ -211,14 +240,14 @@ def mask(text: str) -> str:
 
 
 def _finding(rule, seg, offset, found, message, fix):
-    return Finding(rule, ERROR, seg.path, seg.line_at(offset, found), message, seg.field, fix)
+    return Finding(rule, ERROR, seg.path, seg.line_at(offset, found), message, seg.field or "body", fix)
 
 
 _ALLOW_FIX = "；如经审核确可公开，请审核人在 privacy_allow 中列出原文后重新审核"
 
 
-def scan_numbers(seg: Segment, allow: set[str], today: dt.date):
-    text = blank_urls(seg.text)
+def scan_numbers(seg: Segment, allow: set[str], today):
+    text = seg.blank
     taken: list[tuple[int, int]] = []
     where = "附件" if seg.field == "attachments" else f"字段 {seg.field}" if seg.field else "正文"
 
@@ -253,7 +282,7 @@ def scan_numbers(seg: Segment, allow: set[str], today: dt.date):
 
 
 def scan_marks(seg: Segment):
-    text = blank_urls(seg.text)
+    text = seg.blank
     where = "附件" if seg.field == "attachments" else f"字段 {seg.field}" if seg.field else "正文"
     offset = 0
     for line in text.split("\n"):
@@ -261,7 +290,7 @@ def scan_marks(seg: Segment):
         if m:
             found = m.group().strip()
             yield Finding("secret.marking", ERROR, seg.path, seg.line_at(offset + m.start(), found),
-                          f"{where}含有密级或内部标志“{found}”：涉密或内部信息不得上网", seg.field,
+                          f"{where}含有密级或内部标志“{found}”：涉密或内部信息不得上网", seg.field or "body",
                           "确认该信息已解密或可以公开：删除该标志并重新进行保密审查；不能公开的信息不得发布")
         offset += len(line) + 1
 
@@ -275,8 +304,8 @@ MAYBE_RE = re.compile(r"\d{11}|\d[- ]\d{4}|绝密|机密|秘密|保密|涉密|�
 
 def privacy(item, ctx):
     allow = allowed(item)
-    today = ctx.as_of
-    segs = list(segments(item))
+    today = lambda: ctx.as_of     # noqa: E731 - read only when a number needs it
+    segs = segments(item, ctx)
     joined = "\n".join(seg.text for seg in segs)
     if MAYBE_RE.search(joined):
         for seg in segs:

@@ -2,8 +2,8 @@
 itself, and only a document no longer in force (失效, 废止) is superseded."""
 from __future__ import annotations
 
-from .. import interpretation, supersession
-from ..findings import ERROR, WARNING, Finding
+from workflow.build import interpretation, supersession
+from workflow.model.findings import ERROR, WARNING, Finding
 
 FIX = "写成“栏目标识/文件名”（同一网站）或“网站标识/栏目标识/文件名”，不带 .md，例如 zcwj/nanfubanfa-2026-18-gaoxiao-banchen"
 

@@ -8,9 +8,10 @@ with the base branch of a pull request, for clones without that history).
 """
 from __future__ import annotations
 
-from .. import approval, dates, withdrawal
-from ..findings import ERROR, Finding
-from .approvals import approval_times
+from workflow.review import approval, withdrawal
+from workflow.model import dates
+from workflow.model.findings import ERROR, Finding
+from workflow.rules.approvals import approval_times
 
 
 def check(item, ctx):

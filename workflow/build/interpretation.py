@@ -1,0 +1,94 @@
+"""政策解读: an item that interprets a policy document names it, and both pages
+link to each other.
+
+    interprets: zcwj/nanfubanfa-2026-18-gaoxiao-banchen          # same site: <column>/<slug>
+    interprets: portal/zcwj/nanfubanfa-2026-18-gaoxiao-banchen   # another site: <site>/<column>/<slug>
+    interpretation: 图解                                          # its form (default 文字)
+
+The form decides how the annual report counts it: 文字 is a 解读材料, 图解,
+视频, 音频, 动漫 and H5 are 解读产品, 媒体评论 a 媒体评论文章.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from workflow.build.syndication import original_url
+
+MATERIAL, PRODUCT, COMMENTARY = "解读材料", "解读产品", "媒体评论文章"
+FORMS = {"文字": MATERIAL, "图解": PRODUCT, "视频": PRODUCT, "音频": PRODUCT, "动漫": PRODUCT, "H5": PRODUCT,
+         "媒体评论": COMMENTARY}
+DEFAULT_FORM = "文字"
+_PART = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def target(item, field: str = "interprets") -> tuple[str, str, str] | None:
+    """(site, column, slug) the item's `field` names (what it interprets), or None (absent or malformed)."""
+    value = item.fields.get(field)
+    if not isinstance(value, str):
+        return None
+    parts = value.strip().strip("/").removesuffix(".md").split("/")
+    if len(parts) == 2:
+        parts = [item.site_id, *parts]
+    if len(parts) != 3 or not all(_PART.match(p or "") for p in parts):
+        return None
+    return parts[0], parts[1], parts[2]
+
+
+@dataclass
+class Related:
+    """The other end of the relation, as an item page shows it."""
+    title: str
+    url: str
+    site_id: str
+    site_name: str
+    date: dt.datetime
+    form: str = ""
+
+
+def related(decision, group, mode: str) -> Related:
+    item = decision.item
+    site = group.sites[item.site_id]
+    return Related(item.fields["title"], original_url(group, item, mode), site.id, site.name,
+                   item.fields["date"], form(item))
+
+
+def key(site_id: str, column: str, slug: str) -> str:
+    return f"{site_id}/{column}/{slug}"
+
+
+def form(item) -> str:
+    return item.fields.get("interpretation") or DEFAULT_FORM
+
+
+def lending(decisions, group=None) -> list[tuple[str, object]]:
+    """(site, decision) for each page another site shows: a 解读 on the policy's
+    site, the policy on the 解读's site (both pages change when either does)."""
+    by_key = {key(d.item.site_id, d.item.column, d.item.slug): d for d in decisions if d.item.meta is not None}
+    out = []
+    for d in decisions:
+        found = target(d.item) if d.item.meta is not None else None
+        if found and found[0] != d.item.site_id:
+            out.append((found[0], d))
+            policy = by_key.get(key(*found))
+            if policy is not None:
+                out.append((d.item.site_id, policy))
+    return out
+
+
+def relations(group, decisions, mode: str) -> tuple[dict[str, list[Related]], dict[str, Related]]:
+    """Published pages only: policy key -> its 解读 (newest first), 解读 key -> its policy."""
+    published = {key(d.item.site_id, d.item.column, d.item.slug): d for d in decisions if d.published}
+    readings: dict[str, list[Related]] = {}
+    policies: dict[str, Related] = {}
+    for k, d in published.items():
+        found = target(d.item)
+        policy = published.get(key(*found)) if found else None
+        if policy is None:
+            continue
+        readings.setdefault(key(*found), []).append(related(d, group, mode))
+        policies[k] = related(policy, group, mode)
+    for entries in readings.values():
+        entries.sort(key=lambda e: e.date, reverse=True)
+    return readings, policies

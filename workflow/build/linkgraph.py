@@ -1,0 +1,215 @@
+"""The links of the built group (第三十一条): every internal link resolves.
+
+Internal: relative, absolute to a group domain, or a root path, which is
+/<site-id>/… in preview builds and /… of the page's own site in production.
+`govsite build` checks each site's own links in that site's worker
+(`check_site`) and resolves the links into other sites once every site is built
+(`resolve_deferred`); a site not rebuilt hands in the links it remembered, so a
+page that appeared or went away elsewhere is found without rebuilding it.
+The theme's own links are checked before anything is built (`check_theme`).
+"""
+from __future__ import annotations
+
+import os
+import re
+import urllib.parse
+from pathlib import Path
+
+import lxml.etree
+
+from workflow.model.findings import ERROR, Finding
+from workflow.model.html import parse_html, url_elements, urls_in
+from workflow.policy.allowlist import allowlist_for
+from workflow.policy.urls import parse
+
+_CSS_URL = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)|@import\s+(['"])(.*?)\3""", re.I | re.S)
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+_HTML_PARSER = lxml.etree.HTMLParser(no_network=True)
+ELSEWHERE = object()     # the link points into another site: resolved once every site is built
+
+
+# --- the theme ---------------------------------------------------------------
+
+def check_theme(group) -> list[Finding]:
+    """Findings for links in the theme's templates and CSS (errors fail the build)."""
+    theme = group.root / "themes" / "govsite"
+    allow = allowlist_for(group)
+    findings = []
+    for path in sorted(theme.rglob("*")):
+        if path.suffix not in (".html", ".css") or not path.is_file():
+            continue
+        rel = path.relative_to(group.root).as_posix()
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if path.suffix == ".css":
+            found = [(m[2] if m[2] is not None else m[4], text[:m.start()].count("\n") + 1)
+                     for m in _CSS_URL.finditer(text)]
+        else:
+            found = [(f.url, f.line) for f in urls_in(parse_html(_JINJA.sub(_placeholder, text)))]
+            found += [(m[2] if m[2] is not None else m[4], None) for m in _CSS_URL.finditer(text)]
+        for url, line in found:
+            if "\ufff0" in url and not _SCHEME.match(url) and not url.startswith("//"):
+                continue     # built from template values (SITEURL…): checked in the built pages
+            why = allow.refusal(url.replace("\ufff0", "x"))
+            if why:
+                shown = url.replace("\ufff0", "{{…}}")[:200]
+                findings.append(Finding("link.not-allowed", ERROR, rel, line, f"主题中的链接 {shown} 不允许：{why}",
+                                        None, "删除该链接，或把该网站加入 workflow/data/allowlist.yaml"))
+    return findings
+
+
+def _placeholder(m) -> str:
+    """Template code becomes a marker, keeping line numbers; `{{ SITEURL }}/x` stays internal."""
+    return "\ufff0" + "\n" * m[0].count("\n")
+
+
+# --- the built group ---------------------------------------------------------
+
+class Resolver:
+    """Resolves internal links of built pages in `staging` (sites built now) and beside
+    it in the output folder (sites kept from their last build), in one build `mode`."""
+
+    def __init__(self, staging: Path, group, mode: str):
+        self.staging = Path(staging)
+        self.output = self.staging.parent
+        self.preview = mode != "production"
+        self.domains = {s.domain.lower(): sid for sid, s in group.sites.items() if s.domain}
+        self.ids: dict[Path, set] = {}
+        self.seen: dict[tuple, object] = {}
+        self.parsed: dict[str, object] = {}
+
+    def parse(self, url: str):
+        if url not in self.parsed:
+            self.parsed[url] = parse(url)
+        return self.parsed[url]
+
+    def site_root(self, sid: str) -> Path:
+        return self.staging / sid if (self.staging / sid).is_dir() else self.output / sid
+
+    def problem(self, url: str, page: Path, sid: str, within: Path | None = None):
+        """Why `url` on `page` (of site `sid`) does not resolve (Chinese), None when it does,
+        or ELSEWHERE when it leads out of `within` (another site, not built yet)."""
+        key = self.link_key(sid, page, url)
+        if key not in self.seen:
+            self.seen[key] = self._problem(url, page, sid, within)
+        return self.seen[key]
+
+    def _problem(self, url: str, page: Path, sid: str, within: Path | None):
+        u = self.parse(url)
+        if u.problem or (u.scheme and u.scheme not in ("http", "https")):
+            return None                     # not an internal link (or refused by the rules already)
+        if u.host is not None and u.host not in self.domains:
+            return None                     # external
+        split = urllib.parse.urlsplit(u.rest)
+        path = urllib.parse.unquote(split.path)
+        if u.host is not None:
+            candidates = [self.site_root(self.domains[u.host]) / path.lstrip("/")]
+        elif not path:
+            candidates = [page]             # "#fragment" or "?query": this page
+        elif path.startswith("/") and not self.preview:
+            candidates = [self.site_root(sid) / path.lstrip("/")]
+        elif path.startswith("/"):          # preview: /<site-id>/…
+            first, _, inner = path.lstrip("/").partition("/")
+            candidates = [self.site_root(first) / inner] if first in self.domains.values() else []
+        else:
+            candidates = [page.parent / path]
+        if within is not None and any(not os.path.normpath(c).startswith(os.path.normpath(within) + os.sep)
+                                      for c in candidates):
+            return ELSEWHERE                # e.g. ../../other-site/x.html: that site may not be built yet
+        targets = [t for c in candidates if (t := _file(c, path, self.output.resolve())) is not None]
+        if not targets:
+            return "指向的页面或文件不存在"
+        fragment = urllib.parse.unquote(split.fragment)
+        if fragment and not any(fragment in self._ids(t) for t in targets if t.suffix == ".html"):
+            return f"指向的页面中没有锚点 #{fragment}"
+        return None
+
+    def link_key(self, sid: str, page: Path, url: str) -> tuple:
+        """Links that resolve alike share a key: the same nav links recur on every page."""
+        head = url.lstrip()[:1]
+        absolute = head in ("/", "\\") or self.parse(url).scheme is not None
+        return sid, page if head in ("#", "?", "") else None if absolute else page.parent, url
+
+    def _ids(self, page: Path) -> set:
+        if page not in self.ids:
+            root = _page_root(page)
+            self.ids[page] = _page_ids(root) if root is not None else set()
+        return self.ids[page]
+
+
+def check_site(staging: Path, group, sid: str, mode: str):
+    """Findings for the links of one built site (`staging/sid`) that stay in it, and
+    the links into other sites, deferred as (page "site/…", url, text, line) for
+    `resolve_deferred` (plain values: the build remembers them for sites it does not rebuild)."""
+    resolver = Resolver(staging, group, mode)
+    site_dir = resolver.staging / sid
+    pages: dict[str, list[Finding]] = {}
+    deferred = []
+    for page in sorted(site_dir.rglob("*.html")):
+        root = _page_root(page)
+        if root is None:
+            continue
+        resolver.ids.setdefault(page, _page_ids(root))
+        rel = page.relative_to(resolver.staging).as_posix()
+        for f in urls_in(url_elements(root)):
+            if f.tag in ("form", "button", "input") or f.attr == "content":
+                continue
+            why = resolver.problem(f.url, page, sid, within=site_dir)
+            if why is ELSEWHERE:
+                deferred.append((rel, f.url, f.text, f.line))
+            elif why:
+                _broken(pages, rel, f.url, f.text, f.line, why)
+    return pages, deferred
+
+
+def resolve_deferred(staging: Path, group, deferred, pages: dict, mode: str) -> dict[str, list[Finding]]:
+    """Resolve the cross-site links `check_site` deferred, now that every site is built
+    (sites not rebuilt now keep their last output, beside the staging folder)."""
+    resolver = Resolver(staging, group, mode)
+    for rel, url, text, line in deferred:
+        sid, _, inside = rel.partition("/")
+        why = resolver.problem(url, resolver.site_root(sid) / inside, sid)
+        if why:
+            _broken(pages, rel, url, text, line, why)
+    for found in pages.values():
+        found.sort(key=lambda f: f.line or 0)
+    return dict(sorted(pages.items()))
+
+
+def check_built(staging: Path, group, site_ids: list[str], mode: str) -> dict[str, list[Finding]]:
+    """Every internal link of the built sites: `check_site` for each, then `resolve_deferred`."""
+    pages: dict[str, list[Finding]] = {}
+    deferred: list = []
+    for sid in site_ids:
+        found, later = check_site(staging, group, sid, mode)
+        pages.update(found)
+        deferred += later
+    return resolve_deferred(staging, group, deferred, pages, mode)
+
+
+def _broken(pages: dict, rel: str, url: str, text: str, line, why: str) -> None:
+    shown = f"“{text}”" if text else ""
+    pages.setdefault(rel, []).append(Finding(
+        "link.broken-internal", ERROR, rel, line, f"链接{shown} {url[:200]} {why}", None,
+        "修正链接地址，或恢复被链接的页面/锚点"))
+
+
+def _file(candidate: Path, path: str, output: Path) -> Path | None:
+    try:
+        target = candidate / "index.html" if path.endswith("/") or candidate.is_dir() else candidate
+        inside = os.path.normpath(target).startswith(str(output) + os.sep)
+        return target if inside and target.is_file() else None
+    except (OSError, ValueError):
+        return None
+
+
+def _page_root(page: Path):
+    try:
+        return lxml.etree.parse(str(page), _HTML_PARSER).getroot()
+    except (OSError, ValueError, lxml.etree.ParserError):
+        return None
+
+
+def _page_ids(root) -> set:
+    # plain str: lxml's "smart" strings would keep every page's tree alive in the cache
+    return {str(v) for v in root.xpath("//@id")} | {str(v) for v in root.xpath("//a/@name")}

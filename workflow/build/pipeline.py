@@ -1,0 +1,299 @@
+"""`govsite build`: the flow of DESIGN.md, one step a line.
+
+load sites -> decide every item (the gate) -> build each changed site with
+Pelican into a staging folder -> swap the staging folders in -> write report.json.
+A failed build leaves the previous output untouched.
+
+Fast by default: the gate's decisions and rendered Markdown are remembered by
+content hash, a site whose inputs did not change is not rebuilt (its output
+and link findings are kept), and sites are built in `jobs` processes forked
+after the gate has decided. `jobs=1, incremental=False` is the plain serial
+build; both produce the same files (tests/test_build_equivalence.py).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+import json
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workflow.build import cache as buildcache, linkgraph, manifest, search
+from workflow.model import dates
+from workflow.review import history
+from workflow.gate import stages, workers
+from workflow.policy import workdays
+from workflow.build.cache import BuildCache
+from workflow.gate.parallel import decide
+from workflow.model.findings import ConfigError, Finding
+from workflow.gate.gate import Decision, Gate
+from workflow.gate.run import Run
+from workflow.build.pelican import run_pelican
+from workflow.review.permissions import State
+from workflow.model.sites import Group, load_group
+from workflow.build.sitesettings import settings_for, site_url
+from workflow.errors import BuildError, BuildLocked
+
+
+@dataclass
+class SiteResult:
+    site: str
+    pages: int
+    published: int
+    refused: int
+    seconds: float
+
+
+@dataclass
+class BuildResult:
+    output: Path
+    sites: list[SiteResult] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+    pages: dict[str, list[Finding]] = field(default_factory=dict)   # page -> link findings
+    seconds: float = 0.0
+    unchanged: list[str] = field(default_factory=list)              # sites kept as last built
+
+    @property
+    def refused(self) -> list[Decision]:
+        return [d for d in self.decisions if d.state == State.REFUSED]
+
+
+def build(root: Path, only: list[str] | None = None, output: Path | None = None,
+          mode: str = "preview", as_of: dt.datetime | None = None, echo=print,
+          jobs: int = 2, incremental: bool = True, before_fork=None) -> BuildResult:
+    """`before_fork`: called before worker processes are forked (the CLI freezes the
+    garbage collector there: the group and the decisions live to the end)."""
+    started = time.monotonic()
+    group = load_group(root, only)                      # ConfigError: nothing written
+    if mode == "production" and history.is_shallow(group.root):
+        raise BuildError("仓库是浅克隆（只有最近几次提交）：无法按 Git 历史核对审核人和撤除记录，不做生产构建。"
+                         "请在 CI 中取完整历史（GitHub Actions：actions/checkout 的 fetch-depth: 0；GitLab：GIT_DEPTH: 0）")
+    theme = [f for f in linkgraph.check_theme(group) if f.severity == "error"]
+    if theme:
+        raise ConfigError(theme)
+    workdays.Calendar.load(group.root)                  # a malformed holiday file: ConfigError, nothing written
+    output = Path(output or group.root / "output").resolve()
+    with locked(output):
+        return _build(group, only, output, mode, as_of, echo, jobs, incremental, started, before_fork)
+
+
+def _build(group: Group, only, output: Path, mode: str, as_of, echo, jobs: int, incremental: bool,
+           started: float, before_fork) -> BuildResult:
+    as_of = as_of or dates.now().replace(microsecond=0)
+    cache = BuildCache(output)
+    env = buildcache.environment(group, mode)
+    keys = buildcache.decisions_keys(group)
+    gate = Gate(group, as_of, store=cache.decisions(keys) if incremental else None)
+    run = Run(group, as_of, mode, gate, **({"before_fork": before_fork} if before_fork else {}))
+    try:
+        decisions = decide(gate, jobs, before_fork=run.before_fork)
+    except workers.WorkerDied as exc:
+        raise BuildError(f"检查信息的进程中断：{exc}；原有输出未改动") from exc
+    cache.save_decisions(keys, decisions, gate.store)
+    if mode == "review":                                # remembered as decided; shown with what they await
+        decisions = stages.admit_pending(gate, decisions)
+    report_refused(decisions, echo)
+    selected = [group.sites[s] for s in (only or group.sites)]
+    prints = buildcache.fingerprints(selected, group, decisions, env, as_of.date())
+    last = {sid: e for sid, e in cache.sites().items() if sid in group.sites} if incremental else {}
+    stale = [s for s in selected if last.get(s.id, {}).get("fingerprint") != prints[s.id]
+             or not (output / s.id).is_dir() or not manifest.path_for(output, s.id).is_file()]
+    staging = output / ".staging"
+    shutil.rmtree(staging, ignore_errors=True)
+    result = BuildResult(output, decisions=decisions, unchanged=[s.id for s in selected if s not in stale])
+    info = build_info(group, mode, as_of)
+    try:
+        built = build_sites(stale, run, staging, decisions, cache, info, jobs, echo)
+        result.sites = [b.result for b in built]
+        entries = remember_sites(cache, last, prints, built)
+        # Links into other sites are resolved again for every site, rebuilt or not: a page
+        # that appeared or went away elsewhere is found without rebuilding who links to it.
+        pages = {page: [Finding(**f) for f in fs] for e in entries.values() for page, fs in e["pages"].items()}
+        deferred = [tuple(d) for e in entries.values() for d in e["deferred"] if len(d) == 4]
+        pages = linkgraph.resolve_deferred(staging, group, deferred, pages, mode)
+        swap_in(staging, output, [s.id for s in stale])
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    cache.save_sites(entries)
+    result.pages = pages
+    write_report(output / "report.json", group, decisions, mode, as_of, pages)
+    result.seconds = time.monotonic() - started
+    pages = sum(s.pages for s in result.sites)
+    kept = f"，{len(result.unchanged)} 个网站无变化未重建" if result.unchanged else ""
+    echo(f"完成：{len(result.sites)} 个网站，{pages} 个页面{kept}，用时 {result.seconds:.1f} 秒；"
+         f"拒绝发布 {len(result.refused)} 条（详见 {output / 'report.json'}）")
+    return result
+
+
+LOCK = ".govsite-build.lock"
+
+
+@contextmanager
+def locked(output: Path):
+    """One build at a time per output folder (they would replace each other's staging)."""
+    output.mkdir(parents=True, exist_ok=True)
+    with open(output / LOCK, "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip()
+            raise BuildLocked(f"另一个构建正在使用输出目录 {output}（{holder or '进程未知'}），"
+                              "请等它结束后再运行；两个构建同时写同一目录会互相破坏") from None
+        f.seek(0)
+        f.truncate()
+        f.write(f"进程 {os.getpid()}，开始于 {dates.now().isoformat(timespec='seconds')}\n")
+        f.flush()
+        try:
+            yield
+        finally:
+            f.truncate(0)
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def remember_sites(cache: BuildCache, last: dict, prints: dict, built: list) -> dict:
+    """What the cache keeps of each site: its fingerprint, the findings of its links
+    that stay inside it, and its links into other sites (plain values). A site not
+    rebuilt keeps what its last build found."""
+    entries = dict(last)
+    for b in built:
+        entries[b.result.site] = {"fingerprint": prints[b.result.site],
+                                  "pages": {page: [f.to_dict() for f in fs] for page, fs in b.pages.items()},
+                                  "deferred": [list(d) for d in b.deferred]}
+    for entry in entries.values():
+        entry.setdefault("deferred", [])
+    return entries
+
+
+# -- building: a site per process, after the gate decided ---------------------
+
+@dataclass
+class Built:
+    """What a site's worker hands back: its result, the findings for its links that
+    stay inside it, and its links into other sites (resolved once all are built)."""
+    result: SiteResult
+    pages: dict
+    deferred: list
+
+
+def build_sites(sites, run: Run, staging: Path, decisions, cache: BuildCache, info: dict, jobs: int,
+                echo) -> list[Built]:
+    group, mode = run.group, run.mode
+    order = sorted(sites, key=lambda s: -sum(1 for d in decisions if d.item.site_id == s.id))
+
+    def one(site_id: str, progress=lambda where: None) -> Built:
+        """Pelican, then pagefind in its own process while this one checks the
+        site's links, then the manifest of every file."""
+        started = time.monotonic()
+        site = group.sites[site_id]
+        progress(f"content/{site_id}/")
+        result = build_site(site, run, staging / site_id, decisions, jinja_cache=cache.dir / "jinja")
+        indexing = search.start_index(staging / site_id)
+        try:
+            pages, deferred = linkgraph.check_site(staging, group, site_id, mode)
+        finally:
+            search.finish_index(indexing)
+        manifest.write_manifest(staging / site_id, manifest.path_for(staging, site_id), site,
+                                [d for d in decisions if d.item.site_id == site_id], info)
+        result.seconds = time.monotonic() - started
+        return Built(result, pages, deferred)
+
+    results: list[Built] = []
+    if jobs > 1 and len(order) > 1:
+        # A fresh process per site: memory stays that of one site (it grew site by site).
+        try:
+            workers.run([s.id for s in order], one, min(jobs, len(order)),
+                        lambda built: results.append(_done(built, group, echo)), before_fork=run.before_fork)
+        except workers.WorkerDied as exc:
+            raise BuildError(f"网站 {exc.task} 的构建进程中断：{exc}") from exc
+    else:
+        results = [_done(one(s.id), group, echo) for s in order]
+    position = {s.id: i for i, s in enumerate(sites)}
+    return sorted(results, key=lambda b: position[b.result.site])
+
+
+def _done(built: Built, group: Group, echo) -> Built:
+    result = built.result
+    echo(f"[{result.site}] {group.sites[result.site].name}：{result.pages} 个页面，发布 {result.published} 条，"
+         f"拒绝 {result.refused} 条，{result.seconds:.1f} 秒")
+    return built
+
+
+def report_refused(decisions: list[Decision], echo) -> None:
+    for d in decisions:
+        if d.state == State.REFUSED:
+            echo(f"拒绝发布 {d.item.relpath}：")
+            for f in d.findings:
+                if f.severity == "error":
+                    echo(f"    {f.format()}")
+
+
+def build_site(site, run: Run, out: Path, decisions, jinja_cache: Path | None = None) -> SiteResult:
+    """One site with Pelican (workflow/build/pelican.py), counted."""
+    started = time.monotonic()
+    settings = settings_for(site, run.group, out, run.mode, run.as_of, run)
+    if jinja_cache:                     # image versions by source hash, beside the compiled templates
+        settings["GOVSITE_IMAGE_CACHE"] = str(jinja_cache.parent / "images")
+    run_pelican(settings, site.id, jinja_cache)
+    mine = [d for d in decisions if d.item.site_id == site.id]
+    pages = sum(1 for _ in out.rglob("*.html"))
+    return SiteResult(site.id, pages, sum(d.published for d in mine),
+                      sum(d.state == State.REFUSED for d in mine), time.monotonic() - started)
+
+
+def swap_in(staging: Path, output: Path, site_ids: list[str]) -> None:
+    """Replace output/<site> by the freshly built staging/<site>, one rename each;
+    then its manifest (kept outside the site folder, never served)."""
+    for sid in site_ids:
+        target = output / sid
+        old = output / f".old-{sid}"
+        shutil.rmtree(old, ignore_errors=True)
+        if target.exists():
+            target.rename(old)
+        (staging / sid).rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+        manifest.path_for(output, sid).parent.mkdir(exist_ok=True)
+        manifest.path_for(staging, sid).replace(manifest.path_for(output, sid))
+
+
+def item_url(group: Group, decision: Decision, mode: str) -> str | None:
+    item = decision.item
+    site = group.sites.get(item.site_id)
+    if site is None or item.column is None:
+        return None
+    return f"{site_url(site, mode)}/{item.column}/{item.slug}.html"
+
+
+def build_info(group: Group, mode: str, as_of) -> dict:
+    """Which commit, when and how: recorded in every manifest and the report."""
+    import subprocess
+
+    proc = subprocess.run(["git", "-C", str(group.root), "rev-parse", "HEAD"], capture_output=True, text=True)
+    commit = proc.stdout.strip() if proc.returncode == 0 else None
+    return {"commit": commit, "built_at": dates.now().isoformat(timespec="seconds"),
+            "as_of": as_of.isoformat(), "mode": mode}
+
+
+def write_report(path: Path, group: Group, decisions: list[Decision], mode: str, as_of,
+                 pages: dict | None = None) -> None:
+    entries = [{
+        "site": d.item.site_id,
+        "path": d.item.relpath,
+        "url": item_url(group, d, mode),
+        "status": "pending" if d.pending else d.state.value,
+        **({"pending": list(d.pending)} if d.pending else {}),
+        **({"withdrawal_mode": d.withdrawal["mode"]} if d.withdrawal else {}),
+        "findings": [f.to_dict() for f in d.findings],
+    } for d in decisions]
+    report = {"generated": dates.now().isoformat(timespec="seconds"), "as_of": as_of.isoformat(),
+              "mode": mode, **({"review_preview": True} if mode == "review" else {}), "items": entries,
+              "pages": {page: [f.to_dict() for f in fs] for page, fs in (pages or {}).items()}}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    # compact: the C encoder (indent= falls back to pure Python, 10x slower at 10k items)
+    tmp.write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)

@@ -1,0 +1,141 @@
+"""Per-site Pelican settings: pelicanconf.py (or publishconf.py) + site.yaml."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from workflow.build import assets
+
+if TYPE_CHECKING:       # model.sites imports the item schema, which reaches this module
+    from workflow.model.sites import Group, Site
+
+
+def site_url(site: Site, mode: str) -> str:
+    """Production: the real domain. Preview: a path under the local server."""
+    return f"https://{site.domain}" if mode == "production" else f"/{site.id}"
+
+
+def site_context(site: Site, group: Group, mode: str) -> dict:
+    """What the theme knows about a site (GOVSITE in templates)."""
+    from workflow.model.sites import FAMILIES
+
+    url = site_url(site, mode)
+
+    def brief(s: Site) -> dict:
+        return {"id": s.id, "name": s.name, "short_name": s.short_name or s.name, "type": s.type,
+                "type_label": s.type_label, "domain": s.domain, "url": site_url(s, mode)}
+
+    columns = [{"id": c.id, "name": c.name, "type": c.type, "family": c.family,
+                "summary": c.summary, "url": f"{url}/{c.id}/"} for c in site.columns.values()]
+    families = [{"key": key, "name": label,
+                 "columns": [c for c in columns if c["family"] == key]}
+                for key, (label, _) in FAMILIES.items()]
+    parent = group.sites.get(site.parent) if site.parent else None
+    return {
+        **brief(site),
+        "sponsor": site.sponsor, "organizer": site.organizer, "site_code": site.site_code,
+        "icp": site.icp, "police_record": site.police_record, "contact": site.contact,
+        "is_portal": site.is_portal,
+        "columns": columns,
+        "columns_by_id": {c["id"]: c for c in columns},
+        "families": [f for f in families if f["columns"]],
+        "portal": brief(group.portal),
+        "parent": brief(parent) if parent else None,
+        "group": [brief(s) for s in group.sites.values()],
+        "reviewers": {rid: r["name"] for rid, r in site.data["reviewers"].items()},
+        "editors": dict(site.data.get("editors") or {}),
+        "mode": mode,
+        # Home page and entry points (workflow/sites.py: services, hotline, interaction, disclosure).
+        "home": home_columns(site),
+        "services": inherited(site, group, "services") or [],
+        "hotline": inherited(site, group, "hotline"),
+        "interaction": inherited(site, group, "interaction"),
+        "disclosure": disclosure(site, url),
+        # Other sites of the group: CSP connect-src (group search) and the 适老化 setting carried across.
+        "csp": csp(group),
+        "group_hosts": " ".join(s.domain for s in group.sites.values()),
+    }
+
+
+# Which column feeds which home-page block: the first column of each type, in site.yaml order.
+HOME_BLOCKS = {"news": ("要闻", "动态"), "notice": ("通知公告",), "policy": ("政策文件",), "topic": ("专题",),
+               "service": ("办事指南",), "letter": ("信件",), "interview": ("在线访谈",), "survey": ("调查",)}
+
+
+def home_columns(site: Site) -> dict:
+    """Block -> column id of the home page; `others`: every column no block shows."""
+    out: dict = {}
+    for block, types in HOME_BLOCKS.items():
+        out[block] = next((c.id for t in types for c in site.columns.values() if c.type == t), None)
+    used = set(out.values())
+    out["others"] = [c.id for c in site.columns.values() if c.id not in used]
+    return out
+
+
+def inherited(site: Site, group: Group, key: str):
+    """A site.yaml entry, else its parent's (the city's 12345 platform serves every site)."""
+    seen = set()
+    while site is not None and site.id not in seen:
+        if site.data.get(key):
+            return site.data[key]
+        seen.add(site.id)
+        site = group.sites.get(site.parent) if site.parent else None
+    return None
+
+
+def disclosure(site: Site, url: str) -> dict:
+    """The 政府信息公开 zone: URLs of the guide, rules and annual reports, and the columns of
+    法定主动公开内容 (by default every column of a type the disclosure rules name)."""
+    data = site.data.get("disclosure") or {}
+
+    def target(value: str | None) -> str | None:
+        if not value:
+            return None
+        column, _, slug = value.strip("/").removesuffix(".md").partition("/")
+        return f"{url}/{column}/{slug}.html" if slug else f"{url}/{column}/"
+
+    statutory = data.get("statutory") or [c.id for c in site.columns.values()
+                                          if c.type in ("政策文件", "通知公告", "人事任免", "政府采购")]
+    return {"guide": target(data.get("guide")), "rules": target(data.get("rules")),
+            "annual": target(data.get("annual")), "statutory": statutory}
+
+
+def csp(group: Group) -> str:
+    """The Content-Security-Policy of every page (workflow/nginx.py sends the same):
+    no inline script or style; pagefind needs wasm; the portal's group search reads
+    the other sites' search indexes (connect-src)."""
+    from workflow.publish.nginx import csp as nginx_csp
+
+    return nginx_csp(group, frame_ancestors=False)
+
+
+def settings_for(site: Site, group: Group, output: Path, mode: str, as_of: dt.datetime, run=None) -> dict:
+    from pelican.settings import read_settings     # Pelican only where a site is built
+
+    from workflow.build import themefilters
+
+    conf = "publishconf.py" if mode == "production" else "pelicanconf.py"
+    root = group.root
+    url = site_url(site, mode)
+    fingerprinted = assets.fingerprints(root / "themes" / "govsite" / "static")
+    override = {
+        "PATH": str(site.dir),
+        "OUTPUT_PATH": str(output),
+        "THEME": str(root / "themes" / "govsite"),
+        "PLUGIN_PATHS": [str(root / "plugins")],
+        "ARTICLE_PATHS": list(site.columns),
+        "SITENAME": site.name,
+        "SITEURL": url,
+        "FEED_DOMAIN": f"https://{site.domain}",
+        "GOVSITE": site_context(site, group, mode),
+        "GOVSITE_ROOT": str(root),
+        "GOVSITE_AS_OF": as_of.isoformat(),
+        "GOVSITE_URL_MODE": mode,
+        "CACHE_PATH": str(output.parent / ".cache" / site.id),
+        "JINJA_FILTERS": themefilters.FILTERS,
+        "GOVSITE_ASSETS": fingerprinted,
+        "JINJA_GLOBALS": {"asset": assets.jinja_global(fingerprinted)},
+        "GOVSITE_RUN": run,          # the build's run: its gate, for the plugins (workflow/gate/run.py)
+    }
+    return read_settings(str(root / conf), override=override)

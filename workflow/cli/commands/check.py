@@ -1,0 +1,104 @@
+"""`govsite check [PATH...] [--stage commit|pr|build] [--base REF] [--json]`: the rule
+set, without building. The stage decides only the verdict on pending approvals
+(workflow/stages.py); exit 0 nothing refused, 1 something refused (or, in a pull
+request, not yet approved), 2 usage or configuration error."""
+from __future__ import annotations
+
+import gc  # the CLI freezes what lives to the end before forking
+
+import json
+import sys
+from pathlib import Path
+
+from workflow.review import changes, history
+from workflow.gate import stages
+from workflow.model.findings import ERROR
+from workflow.gate.parallel import decide
+from workflow.gate.gate import Gate
+from workflow.model.sites import load_group
+from workflow.gate.workers import WorkerDied
+
+
+def register(sub):
+    p = sub.add_parser("check", help="检查信息是否符合发布要求（不构建）")
+    p.add_argument("paths", nargs="*", type=Path, help="要检查的文件或目录（默认：全部内容；有 --base 时：改动涉及的信息）")
+    p.add_argument("--json", action="store_true", help="以 JSON 数组输出所有发现")
+    p.add_argument("--base", metavar="REF",
+                   help="与之比较的 Git 引用（拉取请求的目标分支如 origin/main；提交前用 HEAD）：只检查改动涉及的信息，"
+                        "并与其中的版本比较（例如撤除后又删除撤除块）")
+    p.add_argument("--stage", choices=stages.STAGES,
+                   help="在哪一环节检查：commit 提交前（缺少审核只提示“待审核”，不阻止提交）；"
+                        "pr 拉取请求（每条改动的信息都须审核齐全）；build 构建（默认；有 --base 时默认 pr）")
+    p.set_defaults(func=run)
+
+
+def fail(message: str) -> int:
+    print(f"govsite check: {message}", file=sys.stderr)
+    return 2
+
+
+def run(args) -> int:
+    group = load_group(args.root)
+    stage = args.stage or ("pr" if args.base else "build")
+    missing = [p for p in args.paths if not p.exists()]
+    if missing:
+        return fail(f"找不到 {', '.join(map(str, missing))}")
+    gate = Gate(group)
+    paths = args.paths or None
+    if args.base:
+        if not history.ref_exists(group.root, args.base):
+            if not (stage == "commit" and args.base == "HEAD"):
+                return fail(f"找不到 Git 引用“{args.base}”（--base）：请先 git fetch，或写成 origin/main 这样的分支名")
+            print("第一次提交：检查全部信息。", file=sys.stderr)
+        else:
+            gate.checker.base = args.base
+            if not args.paths:
+                try:
+                    found = changes.affected(group, changes.changed_files(group.root, args.base))
+                except changes.ChangeError as exc:
+                    return fail(f"无法读取相对 {args.base} 的改动：{exc}")
+                if found.everything:
+                    print(f"{found.because}：检查全部信息。", file=sys.stderr)
+                elif not found.items:
+                    if not args.json:
+                        print(f"相对 {args.base} 改动了 {len(found.files)} 个文件，不涉及任何信息。")
+                    else:
+                        print("[]")
+                    return 0
+                else:
+                    paths = found.items
+    try:
+        decisions = decide(gate, paths=paths, before_fork=gc.freeze)   # many items: two processes
+    except WorkerDied as exc:
+        advice = "请把该文件交给网站技术人员检查" if exc.last else "请重新运行；多次出现请联系网站技术人员"
+        return fail(f"检查未完成：{exc}。{advice}")
+    findings = [f for d in decisions for f in d.findings]
+    if args.json:
+        print(json.dumps([f.to_dict() for f in findings], ensure_ascii=False, indent=1))
+    pending = [d for d in decisions if stages.only_pending(d.findings)]
+    refused = [d for d in decisions if any(f.severity == ERROR for f in d.findings) and d not in pending]
+    if not args.json:
+        for d in decisions:
+            for f in d.findings:
+                print(f.format(stages.label(f, stage)))
+            if any(stages.is_pending(f) for f in d.findings):
+                waits = stages.awaiting(d.item, gate.checker)
+                if waits:
+                    print(f"{d.item.relpath}: 待审核，还需要 " + "；".join(w.format() for w in waits))
+        warnings = sum(1 for f in findings if f.severity != ERROR)
+        print(summary(stage, len(decisions), len(refused), len(pending), warnings))
+    if refused or (pending and stage != "commit"):
+        return 1
+    return 0
+
+
+def summary(stage: str, checked: int, refused: int, pending: int, warnings: int) -> str:
+    if not pending:
+        return f"检查 {checked} 条信息：{refused} 条将被拒绝发布，{warnings} 条警告。"
+    if stage == "commit":
+        wait = f"{pending} 条待审核（可以提交；审核通过后才能发布）"
+    elif stage == "pr":
+        wait = f"{pending} 条待审核（审核齐全前不能合并）"
+    else:
+        wait = f"{pending} 条待审核（不予发布）"
+    return f"检查 {checked} 条信息：{refused} 条将被拒绝发布，{wait}，{warnings} 条警告。"

@@ -1,0 +1,155 @@
+"""The publishing gate: per item, publish or refuse, with the reasons.
+
+Used by `govsite check`, by `govsite build` (for its report) and by the Pelican
+plugins (to drop refused items), so all three decide alike. A remembered
+decision (workflow/buildcache.py) is used only when everything it was worked
+out from is unchanged: the item's bytes, the files it lists, its Git history
+(and, through the store's key, the code, the policy files, site.yaml,
+allowed_signers and the day).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from workflow.model import files as attachments, dates
+from workflow.review import withdrawal
+from workflow.model.findings import Finding, has_errors
+from workflow.model.items import Item, find_items, symlink_in
+from workflow.review.permissions import State
+from workflow.rules import Checker, internal_error
+from workflow.rules.approvals import valid_approvals
+from workflow.model.sites import Group, load_group
+
+
+@dataclass
+class Decision:
+    item: Item
+    state: State
+    findings: list[Finding] = field(default_factory=list)
+    approvals: dict[str, str] = field(default_factory=dict)   # level -> reviewer id
+    withdrawal: dict | None = None                            # the verified withdrawal, if WITHDRAWN
+    inputs: tuple = ()           # what besides the item's bytes it was decided from (Gate.inputs)
+    files: dict[str, str] = field(default_factory=dict)       # published file -> sha256 its approvals cover
+    volatile: bool = False       # depends on the clock beyond the day: never remembered
+    day: dt.date | None = None   # the day it holds for, when a rule read the day (deadlines)
+    pending: tuple = ()          # review preview only: the levels it still awaits (shown, not published)
+
+    @property
+    def published(self) -> bool:
+        return self.state == State.PUBLISHED
+
+
+class Gate:
+    def __init__(self, group: Group, as_of: dt.datetime | None = None, store=None):
+        self.group = group
+        self.as_of = as_of or dates.now()
+        self.checker = Checker(group, self.as_of.date())
+        self.store = store       # decisions of earlier builds by content hash (workflow.buildcache)
+        self._decided: dict[str, Decision] = {}    # a gate decides at one moment: each file is read once
+        self._all: list[Decision] | None = None
+
+    def decide(self, path: Path) -> Decision:
+        path = os.path.abspath(path)
+        if not self.recall(path):
+            self._decided[path] = self._decide_path(path)
+        return self._decided[path]
+
+    def recall(self, path: Path) -> bool:
+        """Decide `path` from the store alone, if it holds the file's content and inputs."""
+        path = os.path.abspath(path)
+        if path not in self._decided:
+            known = self._known(path)
+            if known is None:
+                return False
+            self._decided[path] = known
+        return True
+
+    def inputs(self, item: Item) -> tuple:
+        """What a decision about `item` rests on besides its bytes (and the store's key):
+        the files it lists (by stat), the commits that touched it, and whether the
+        items it links to exist."""
+        root = self.group.root
+        return (attachments.stat_key(item), self.checker.history.key(item.relpath),
+                tuple((t, os.path.isfile(root / t)) for t in item.links))
+
+    def _known(self, path: str) -> Decision | None:
+        if self.store is None or symlink_in(Path(path), self.group.content) is not None:
+            return None
+        raw = _read(path)
+        if raw is None:
+            return None
+        known = self.store.get((path, hashlib.sha256(raw).hexdigest()), raw)
+        if known is None or (known.item.meta is not None and self.inputs(known.item) != known.inputs):
+            return None
+        if known.day is not None and known.day != self.as_of.date():
+            return None         # worked out from another day (a letter's deadline may have passed)
+        return self._on_time(known)
+
+    def _on_time(self, decision: Decision) -> Decision:
+        """A remembered decision at this gate's moment: a scheduled item's date may have come."""
+        if decision.state not in (State.PUBLISHED, State.SCHEDULED):
+            return decision
+        due = decision.item.fields["date"] > self.as_of
+        return replace(decision, state=State.SCHEDULED if due else State.PUBLISHED)
+
+    def _decide_path(self, path: str) -> Decision:
+        try:
+            item = self.checker.load(Path(path))
+        except Exception as exc:  # noqa: BLE001 - one bad file refuses one item, never the group
+            rel = os.path.relpath(path, self.group.root)
+            item = Item(Path(path), rel, None, None, b"")
+            item.findings.append(internal_error(item, self.checker.load, exc))
+        return self._decide(item)
+
+    def _decide(self, item: Item) -> Decision:
+        self.checker.read_the_day = False
+        decision = self._judge(item)
+        if self.checker.read_the_day:
+            decision.day = self.as_of.date()
+        return decision
+
+    def _judge(self, item: Item) -> Decision:
+        findings = self.checker.check(item)
+        if item.meta is None:
+            return Decision(item, State.REFUSED, findings)
+        try:
+            inputs = self.inputs(item)
+            withdrawn = None if has_errors(f for f in findings if f.rule == "internal.error") \
+                else withdrawal.verified(item, self.checker)
+            approvals = valid_approvals(item, self.checker) if not has_errors(findings) else {}
+            files = {n: d for n, _, d in self.checker.covered(item)}
+        except Exception as exc:  # noqa: BLE001
+            return Decision(item, State.REFUSED, findings + [internal_error(item, self._decide, exc)])
+        volatile = any(f.rule == "approval.future" for f in findings)
+        if withdrawn:   # a valid withdrawal wins over every other finding (复查撤除)
+            return Decision(item, State.WITHDRAWN, findings, withdrawal=withdrawn, inputs=inputs,
+                            volatile=volatile)
+        if has_errors(findings):
+            return Decision(item, State.REFUSED, findings, inputs=inputs, volatile=volatile)
+        state = State.SCHEDULED if item.fields["date"] > self.as_of else State.PUBLISHED
+        return Decision(item, state, findings, approvals, inputs=inputs, files=files, volatile=volatile)
+
+    def admit(self, decision: Decision) -> None:
+        """Replace the decision on its item (a review preview shows pending items)."""
+        self._decided[os.path.abspath(decision.item.path)] = decision
+        self._all = None
+
+    def decide_all(self, paths=None, files=None) -> list[Decision]:
+        """Every item's decision (or those under `paths`; `files`: find_items already ran)."""
+        if paths:
+            return [self.decide(p) for p in files or find_items(self.group, paths)]
+        if self._all is None:    # a gate decides at one moment: the group is read once
+            self._all = [self.decide(p) for p in files or find_items(self.group)]
+        return list(self._all)
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return None

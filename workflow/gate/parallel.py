@@ -1,0 +1,46 @@
+"""Deciding many items at once: the gate in forked worker processes.
+
+Used by `govsite build` (before it forks the site builders, so they inherit
+every decision) and by `govsite check`. Workers return decisions without the
+items' bytes; the parent reads each file again and must find the same hash.
+A worker that dies (killed for memory, a crash in a library) is reported with
+the file it was on, never waited for (workflow/workers.py).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from workflow.build import cache as buildcache
+from workflow.gate import workers
+from workflow.build.cache import DecisionStore
+from workflow.gate.gate import Decision, Gate
+from workflow.model.items import find_items
+
+PARALLEL_MIN = 100      # below this many items a worker costs more than it saves
+
+
+def decide(gate: Gate, jobs: int = 2, paths=None, before_fork=lambda: None) -> list[Decision]:
+    """The gate's decision for every item (or those under `paths`). Items not
+    remembered are checked in forked workers, a site per task. `govsite check`
+    decides the same way."""
+    group = gate.group
+    if gate.store is None:
+        gate.store = DecisionStore({})
+    todo: dict[str, list[Path]] = {}
+    files = find_items(group, paths)
+    for path in files:
+        if not gate.recall(path):
+            todo.setdefault(path.relative_to(group.content).parts[0], []).append(path)
+    if jobs > 1 and sum(map(len, todo.values())) >= 2 * PARALLEL_MIN:
+        order = sorted(todo.items(), key=lambda kv: -len(kv[1]))
+
+        def work(task, progress):
+            _, site_paths = task
+            found = []
+            for p in site_paths:
+                progress(str(p.relative_to(group.root)))
+                found.append(gate.decide(p))
+            return [buildcache.entry(d) for d in found]     # the parent reads the bytes again
+
+        workers.run(order, work, jobs, gate.store.add, before_fork)
+    return gate.decide_all(paths, files)
