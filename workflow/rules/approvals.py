@@ -176,7 +176,3 @@ def check(item, ctx):
             yield Finding("approval.level-missing", ERROR, item.relpath, item.line_of("approvals"),
                           f"缺少有效的“{level}”审核（本栏目需要：{'、'.join(required)}）", "approvals",
                           f"请持有“{level}”级别的审核人（{'、'.join(site.holders(level))}）运行 govsite approve")
-
-
-ORDER = 10
-RULES = [check]

@@ -15,7 +15,3 @@ def check(item, ctx):
         for rule, message, fix in attachments.problems(att["file"], item.path.parent, lim):
             yield Finding(rule, ERROR, item.relpath, item.line_of("attachments"), message,
                           f"attachments[{i}].file", fix)
-
-
-ORDER = 35
-RULES = [check]

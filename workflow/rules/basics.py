@@ -93,7 +93,3 @@ def placeholders(item, ctx):
         yield Finding("placeholder.body", ERROR, item.relpath, item.body_line + item.body.count("\n", 0, pos),
                       f"正文还是 govsite new 写入的占位文字“{BODY_PLACEHOLDER}”", "body",
                       f"删去“{BODY_PLACEHOLDER}”，写上正文")
-
-
-ORDER = 0
-RULES = [location, fields, markup_in_fields, confidentiality, placeholders]

@@ -108,7 +108,3 @@ def letter(item, ctx):
         fix = "尽快答复并填写 replied（答复时间）；确需延期的，经分管领导同意后填写 extended_to 和 extension_approved_by"
     yield Finding("letter.overdue", WARNING, item.relpath, item.line_of("replied" if replied else "received"),
                   message, "replied", fix)
-
-
-ORDER = 40
-RULES = [disclosure, letter]

@@ -33,7 +33,3 @@ def tags(item, ctx):
                           f"专题“{tag}”不存在", "tags",
                           ("改为已有专题：" + "、".join(f"{k}（{v['name']}）" for k, v in known.items())
                            if known else "门户网站尚未设置专题") + "；新专题请先在门户网站 site.yaml 的 topics 中登记")
-
-
-ORDER = 30
-RULES = [syndicate, tags]

@@ -39,7 +39,3 @@ def interprets(item, ctx):
         yield Finding("interpretation.target-missing", ERROR, item.relpath, line,
                       f"找不到 interprets 指向的政策文件 content/{site_id}/{column_id}/{slug}.md", "interprets",
                       "核对文件名（区分大小写）；" + FIX)
-
-
-ORDER = 30
-RULES = [interprets]

@@ -32,7 +32,3 @@ def check(item, ctx):
             yield Finding("link.internal", ERROR, item.relpath, line,
                           f"站内链接 {shown!r} 指向的信息 {target.relpath} 不存在", "body", FIX)
     item.links = tuple(dict.fromkeys(targets))     # what its decision depends on besides itself (Gate.inputs)
-
-
-ORDER = 31
-RULES = [check]

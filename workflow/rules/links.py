@@ -307,7 +307,3 @@ def unbalanced(item, ctx):
         seen.add(why)
         yield Finding("html.unbalanced", ERROR, item.relpath, line_of(item, snippet), f"正文中的 HTML 不完整：{why}",
                       "body", "补上缺少的结束标签或 -->，或删除这段 HTML；正文中的 HTML 必须自成一体")
-
-
-ORDER = 30
-RULES = [not_allowed, unsafe, malformed, unbalanced]

@@ -51,7 +51,3 @@ def sensitive(item, ctx):
 def _words(ctx):
     entries = load(ctx.group.root)
     return entries, pattern(entries)
-
-
-ORDER = 40
-RULES = [sensitive]
