@@ -197,7 +197,7 @@ def test_column_lists_paginate_with_page_numbers(group):
 
 
 def test_serve_previews_the_group_with_working_cross_site_navigation(demo_output):
-    from workflow.cli.commands.serve import make_server
+    from workflow.publish.serve import make_server
 
     server = make_server(demo_output, 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -31,11 +31,13 @@ from workflow.build.cache import BuildCache
 from workflow.gate.parallel import decide
 from workflow.model.findings import ConfigError, Finding
 from workflow.gate.gate import Decision, Gate
+from workflow.gate import store
 from workflow.gate.run import Run
 from workflow.build.pelican import run_pelican
 from workflow.review.permissions import State
 from workflow.model.sites import Group, load_group
-from workflow.build.sitesettings import settings_for, site_url
+from workflow.build.sitesettings import settings_for
+from workflow.model.sites import site_url
 from workflow.errors import BuildError, BuildLocked
 
 
@@ -86,7 +88,7 @@ def _build(group: Group, only, output: Path, mode: str, as_of, echo, jobs: int, 
     as_of = as_of or dates.now().replace(microsecond=0)
     cache = BuildCache(output)
     env = buildcache.environment(group, mode)
-    keys = buildcache.decisions_keys(group)
+    keys = store.decisions_keys(group)
     gate = Gate(group, as_of, store=cache.decisions(keys) if incremental else None)
     run = Run(group, as_of, mode, gate, **({"before_fork": before_fork} if before_fork else {}))
     try:

@@ -5,12 +5,7 @@ import datetime as dt
 from pathlib import Path
 
 from workflow.build import assets
-from workflow.model.sites import FAMILIES, Group, Site
-
-
-def site_url(site: Site, mode: str) -> str:
-    """Production: the real domain. Preview: a path under the local server."""
-    return f"https://{site.domain}" if mode == "production" else f"/{site.id}"
+from workflow.model.sites import FAMILIES, Group, Site, site_url
 
 
 def site_context(site: Site, group: Group, mode: str) -> dict:

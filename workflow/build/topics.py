@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from workflow.build.syndication import Entry, entry
+from workflow.model.relations import declared_topics
 
 SAVE_AS = "topic/{id}.html"
 
@@ -22,8 +23,7 @@ class Topic:
     entries: list[Entry] = field(default_factory=list)
 
 
-def declared(group) -> dict:
-    return group.portal.data.get("topics") or {}
+declared = declared_topics
 
 
 def lending(decisions, group):

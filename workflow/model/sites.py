@@ -111,6 +111,12 @@ SITE_SCHEMA = {
 }
 
 
+def site_url(site, mode: str) -> str:
+    """Where a site's pages are: production, its real domain; a preview, a path under the
+    local server (`govsite serve` hosts the whole group)."""
+    return f"https://{site.domain}" if mode == "production" else f"/{site.id}"
+
+
 @dataclass
 class Column:
     id: str

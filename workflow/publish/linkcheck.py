@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workflow.model import dates
-from workflow.cli.commands.serve import make_server
+from workflow.publish.serve import make_server
 from workflow.errors import LinkCheckerFailed
 
 FIELDS = ["urlname", "parentname", "base", "result", "warningstring", "infostring", "valid", "url",

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from workflow.model.findings import ERROR, Finding
-from workflow.build import topics
+from workflow.model.relations import declared_topics
 
 
 def syndicate(item, ctx):
@@ -26,7 +26,7 @@ def syndicate(item, ctx):
 
 def tags(item, ctx):
     """Every tag is a topic declared in the portal's site.yaml."""
-    known = topics.declared(ctx.group)
+    known = declared_topics(ctx.group)
     for tag in item.fields.get("tags", []):
         if tag not in known:
             yield Finding("topic.unknown", ERROR, item.relpath, item.line_of("tags"),
