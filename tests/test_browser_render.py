@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import ARTIFACTS, new_context, open_page, page_types, served
-from tests.browser import browser_of_this_module  # noqa: F401  (autouse)
+from tests.browser import (
+    ARTIFACTS,
+    browser_of_this_module,  # noqa: F401  (autouse)
+    new_context,
+    open_page,
+    page_types,
+    served,
+)
 
 CJK_FAMILY = ("Noto Sans CJK", "Noto Serif CJK", "Source Han", "Noto Sans SC")
 

@@ -5,8 +5,8 @@ from pathlib import Path
 from pelican import signals
 from pelican.readers import BaseReader
 
-from workflow.model import itemlinks, render
 from workflow.build.pelican import gate_of, metadata_for
+from workflow.model import itemlinks, render
 
 
 class GovsiteReader(BaseReader):

@@ -15,8 +15,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from workflow.gate.store import (DecisionFiles, DecisionStore, code, decisions_keys, digest, entry,  # noqa: F401
-                                 library_versions, tree)
+from workflow.gate.store import (  # noqa: F401
+    DecisionFiles,
+    DecisionStore,
+    code,
+    decisions_keys,
+    digest,
+    entry,
+    library_versions,
+    tree,
+)
 
 CACHE_DIR = ".govsite-cache"
 FORMAT = 1

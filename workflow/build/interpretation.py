@@ -11,11 +11,11 @@ The form decides how the annual report counts it: 文字 is a 解读材料, 图�
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from workflow.build.syndication import original_url
 from workflow.model.relations import DEFAULT_FORM, FORMS, form, key, target  # noqa: F401 - the relation's words
+
 
 @dataclass
 class Related:

@@ -14,31 +14,30 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import os
 import json
+import os
 import shutil
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workflow.build import cache as buildcache, linkgraph, manifest, search
-from workflow.model import dates
-from workflow.review import history
-from workflow.gate import stages, workers
-from workflow.policy import workdays
+from workflow.build import cache as buildcache
+from workflow.build import linkgraph, manifest, search
 from workflow.build.cache import BuildCache
-from workflow.gate.parallel import decide
-from workflow.model.findings import ConfigError, Finding
-from workflow.gate.gate import Decision, Gate
-from workflow.gate import store
-from workflow.gate.run import Run
 from workflow.build.pelican import run_pelican
-from workflow.review.permissions import State
-from workflow.model.sites import Group, load_group
 from workflow.build.sitesettings import settings_for
-from workflow.model.sites import site_url
 from workflow.errors import BuildError, BuildLocked
+from workflow.gate import stages, store, workers
+from workflow.gate.gate import Decision, Gate
+from workflow.gate.parallel import decide
+from workflow.gate.run import Run
+from workflow.model import dates
+from workflow.model.findings import ConfigError, Finding
+from workflow.model.sites import Group, load_group, site_url
+from workflow.policy import workdays
+from workflow.review import history
+from workflow.review.permissions import State
 
 
 @dataclass

@@ -40,7 +40,7 @@ def site_context(site: Site, group: Group, mode: str) -> dict:
 
 
 def settings_for(site: Site, group: Group, output: Path, mode: str, as_of: dt.datetime, run=None) -> dict:
-    from pelican.settings import read_settings     # Pelican only where a site is built
+    from pelican.settings import read_settings  # Pelican only where a site is built
 
     conf = "publishconf.py" if mode == "production" else "pelicanconf.py"
     root = group.root

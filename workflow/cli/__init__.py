@@ -14,9 +14,9 @@ import pkgutil
 import sys
 from pathlib import Path
 
+from workflow.cli import commands
+from workflow.cli import zh as cli_zh
 from workflow.model.findings import ConfigError
-
-from workflow.cli import zh as cli_zh, commands
 
 # Every module of workflow/commands/ is a command; this order is the help order.
 FIRST = ["new", "check", "approve", "build", "serve"]

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workflow.gate import store
-from workflow.gate import workers
-from workflow.gate.store import DecisionStore
+from workflow.gate import store, workers
 from workflow.gate.gate import Decision, Gate
+from workflow.gate.store import DecisionStore
 from workflow.model.items import find_items
 
 PARALLEL_MIN = 100      # below this many items a worker costs more than it saves

@@ -98,7 +98,7 @@ class DecisionFiles:
     def __init__(self, folder: Path):
         self.folder = Path(folder)
 
-    def load(self, keys: dict[str, str]) -> "DecisionStore":
+    def load(self, keys: dict[str, str]) -> DecisionStore:
         """The remembered decisions of every site whose key (decisions_keys) is unchanged."""
         entries, loaded = {}, {}
         for path in sorted(self.folder.glob("*.pickle")):
@@ -114,7 +114,7 @@ class DecisionFiles:
                 loaded[path.stem] = found
         return DecisionStore(entries, loaded)
 
-    def save(self, keys: dict[str, str], decisions, known: "DecisionStore | None" = None) -> None:
+    def save(self, keys: dict[str, str], decisions, known: DecisionStore | None = None) -> None:
         """Save `decisions`, a file per site; a site whose decisions are all as
         loaded from its file (`known`) is not written again."""
         stored = known.entries if known is not None else {}

@@ -13,6 +13,7 @@ from workflow.model.schema import Field
 from workflow.policy import data
 from workflow.policy.urls import REFUSED_SCHEMES, ascii_host, parse
 
+
 @dataclass(frozen=True)
 class Allowlist:
     schemes: frozenset
@@ -23,7 +24,7 @@ class Allowlist:
     def allows_host(self, host: str) -> bool:
         return host in self.hosts or any(host.endswith(s) for s in self.suffixes)
 
-    def extended(self, patterns) -> "Allowlist":
+    def extended(self, patterns) -> Allowlist:
         hosts, suffixes = _patterns(patterns)
         return Allowlist(self.schemes, self.hosts | hosts, tuple(dict.fromkeys(self.suffixes + suffixes)))
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 
 from workflow.build.assets import PATTERN as FINGERPRINTED
-from workflow.review.permissions import State
 from workflow.errors import NginxConfigError
+from workflow.review.permissions import State
 
 DEFAULT_DEPLOY_ROOT = "/srv/govsite/current"
 

@@ -19,15 +19,15 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from workflow.report import annual, freshness
-from workflow.model import dates
-from workflow.policy import workdays
+from workflow import DATA
 from workflow.gate.gate import Gate
-from workflow.review.permissions import State
+from workflow.model import dates
 from workflow.policy import limits as policy_limits
+from workflow.policy import workdays
+from workflow.report import annual, freshness
+from workflow.review.permissions import State
 from workflow.rules import catalogue
 from workflow.rules.deadlines import response_limit
-from workflow import DATA
 
 TEMPLATE = DATA / "webreport.html"
 NO_SOURCE = "（未注明来源）"

@@ -8,8 +8,19 @@ read at all; the ids and Chinese names of every finding are in catalogue.py.
 """
 from __future__ import annotations
 
-from workflow.rules import (approvals, attachments, basics, deadlines, group, interpretation, itemlinks, links,
-                            privacy, withdrawal, words)
+from workflow.rules import (
+                            approvals,
+                            attachments,
+                            basics,
+                            deadlines,
+                            group,
+                            interpretation,
+                            itemlinks,
+                            links,
+                            privacy,
+                            withdrawal,
+                            words,
+)
 from workflow.rules.checker import Checker, internal_error
 
 # Reading the item: where it is (an item in no column is not read further), then its fields.

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from workflow.review import approval, permissions as policy
 from workflow.model.findings import ERROR, Finding
 from workflow.model.schema import Context, Field, validate
+from workflow.review import approval
+from workflow.review import permissions as policy
 
 ENTRY = {
     "level": Field("审核级别", required=True, example="终审"),

@@ -22,7 +22,7 @@ def location(item, ctx):
                       None, f"放到 content/{site.id}/<栏目标识>/ 下，栏目标识：{', '.join(site.columns)}")
         return
     if not SLUG_RE.match(item.slug):
-        from pypinyin import lazy_pinyin      # 0.15 s to import: only for a bad file name
+        from pypinyin import lazy_pinyin  # 0.15 s to import: only for a bad file name
 
         suggestion = "-".join(lazy_pinyin(item.slug, errors="ignore")).lower() or "xinxi"
         yield Finding("schema.slug", ERROR, item.relpath, None,

@@ -9,7 +9,8 @@ from functools import cached_property
 from pathlib import Path
 
 from workflow.model import dates, items
-from workflow.model.files import covered as covered_files, stat_key
+from workflow.model.files import covered as covered_files
+from workflow.model.files import stat_key
 from workflow.model.findings import ERROR, ConfigError, Finding
 from workflow.policy import limits as policy_limits
 from workflow.policy import workdays
@@ -115,7 +116,7 @@ class Checker:
                 found = _bounded(rule(item, self), item)
             except ConfigError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - one bad file refuses one item, never the group
+            except Exception as exc:
                 findings.append(internal_error(item, rule, exc))
                 break
             findings.extend(found)

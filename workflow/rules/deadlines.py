@@ -12,8 +12,8 @@ provisional year says 暂定 and stays a warning.
 """
 from __future__ import annotations
 
-from workflow.policy import workdays
 from workflow.model.findings import ERROR, WARNING, Finding
+from workflow.policy import workdays
 
 START_FIELDS = (("formed", "信息形成日期"), ("written", "成文日期"))
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import urllib.parse
 
-from workflow.model import itemlinks
 from workflow.model import html as tags
+from workflow.model import itemlinks
 from workflow.model.findings import ERROR, Finding
 from workflow.rules.links import _may_link, line_of, parsed
 

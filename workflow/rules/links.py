@@ -18,10 +18,10 @@ import lxml.html
 import nh3
 
 from workflow.model import html as tags
-from workflow.policy import urls
-from workflow.policy.allowlist import allowlist_for, load_allowlist
 from workflow.model import render
 from workflow.model.findings import ERROR, WARNING, Finding
+from workflow.policy import urls
+from workflow.policy.allowlist import allowlist_for, load_allowlist
 
 # nh3's own allowlist, plus what our Markdown emits (ids, classes, table
 # alignment) and media from allowlisted hosts (their URLs are link.not-allowed's).

@@ -8,9 +8,9 @@ with the base branch of a pull request, for clones without that history).
 """
 from __future__ import annotations
 
-from workflow.review import approval, withdrawal
 from workflow.model import dates
 from workflow.model.findings import ERROR, Finding
+from workflow.review import approval, withdrawal
 from workflow.rules.approvals import approval_times
 
 

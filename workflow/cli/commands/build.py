@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import gc  # the CLI freezes what lives to the end before forking
-
 import sys
 from pathlib import Path
 
