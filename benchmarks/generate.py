@@ -32,8 +32,9 @@ sys.path.insert(0, str(HERE))
 
 from sshsig_sign import Signer  # noqa: E402
 from text import body  # noqa: E402
+
+from workflow.model import items  # noqa: E402
 from workflow.review import approval  # noqa: E402
-from workflow.model import items
 
 DISTRICTS = ["qingxiu", "xingning", "jiangnan", "xixiangtang", "liangqing", "yongning", "wuming", "hengzhou",
              "binyang", "shanglin", "mashan", "longan", "gaoxin", "jingkai", "dongmeng"]

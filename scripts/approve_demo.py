@@ -18,10 +18,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from workflow.review import approval  # noqa: E402
-from workflow import cli
+from workflow import cli  # noqa: E402
 from workflow.gate.gate import Gate  # noqa: E402
 from workflow.model.sites import load_group  # noqa: E402
+from workflow.review import approval  # noqa: E402
 
 
 def ensure_key(keys: Path, rid: str) -> Path:

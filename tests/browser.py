@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.repo import PROJECT
-from workflow.cli.commands.serve import make_server
+from workflow.publish.serve import make_server
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

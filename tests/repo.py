@@ -13,9 +13,9 @@ from pathlib import Path
 
 import yaml
 
-from workflow.review import approval
 from workflow import cli
 from workflow.model import dates
+from workflow.review import approval
 
 PROJECT = Path(__file__).resolve().parent.parent
 # The demo group the tests build: a copy of the demo's content/, keys/ and CODEOWNERS
@@ -224,6 +224,6 @@ def wait_listening(port: int, proc: subprocess.Popen, what: str, seconds: float 
         except OSError:
             if proc.poll() is not None:
                 said = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
-                raise AssertionError(f"{what} exited with {proc.returncode}: {said}")
+                raise AssertionError(f"{what} exited with {proc.returncode}: {said}") from None
             assert time.monotonic() < deadline, f"{what} did not start listening"
             time.sleep(0.05)

@@ -5,8 +5,16 @@ import json
 
 import pytest
 
-from tests.browser import A11Y_KEY, every_page, new_context, no_horizontal_scroll, open_page, page_types, served
-from tests.browser import browser_of_this_module  # noqa: F401  (autouse)
+from tests.browser import (
+    A11Y_KEY,
+    browser_of_this_module,  # noqa: F401  (autouse)
+    every_page,
+    new_context,
+    no_horizontal_scroll,
+    open_page,
+    page_types,
+    served,
+)
 
 PHONE = {"width": 375, "height": 812}
 

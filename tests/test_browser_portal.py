@@ -13,8 +13,15 @@ import pytest
 from bs4 import BeautifulSoup
 from playwright.sync_api import expect
 
-from tests.browser import A11Y_KEY, new_context, open_page, page_types, served, set_prefs
-from tests.browser import browser_of_this_module  # noqa: F401  (autouse)
+from tests.browser import (
+    A11Y_KEY,
+    browser_of_this_module,  # noqa: F401  (autouse)
+    new_context,
+    open_page,
+    page_types,
+    served,
+    set_prefs,
+)
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}

@@ -7,8 +7,16 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import ARTIFACTS, new_context, open_page, page_types, served, set_prefs, settle
-from tests.browser import browser_of_this_module  # noqa: F401  (autouse)
+from tests.browser import (
+    ARTIFACTS,
+    browser_of_this_module,  # noqa: F401  (autouse)
+    new_context,
+    open_page,
+    page_types,
+    served,
+    set_prefs,
+    settle,
+)
 
 CJK_FAMILY = ("Noto Sans CJK", "Noto Serif CJK", "Source Han", "Noto Sans SC")
 

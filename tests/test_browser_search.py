@@ -8,8 +8,12 @@ import pytest
 from bs4 import BeautifulSoup
 from playwright.sync_api import expect
 
-from tests.browser import new_context, open_page, served
-from tests.browser import browser_of_this_module  # noqa: F401  (autouse)
+from tests.browser import (
+    browser_of_this_module,  # noqa: F401  (autouse)
+    new_context,
+    open_page,
+    served,
+)
 from workflow.build import search
 
 DONE = re.compile("^(找到|未找到|本站暂无)")

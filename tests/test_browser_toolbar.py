@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import A11Y_KEY, new_context, open_page, page_types, served
-from tests.browser import browser_of_this_module  # noqa: F401  (autouse)
+from tests.browser import (
+    A11Y_KEY,
+    browser_of_this_module,  # noqa: F401  (autouse)
+    new_context,
+    open_page,
+    page_types,
+    served,
+)
 
 ROOT_FONT = "() => parseFloat(getComputedStyle(document.documentElement).fontSize)"
 BODY_COLOURS = "() => [getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color]"

@@ -9,17 +9,16 @@ its manifest ("build.as_of") the moment of the build that made it: blanked too.
 import datetime as dt
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.repo import copy_demo, forge_approval
-from workflow.review import approval
-from workflow.model import dates, items
-from workflow.build.pipeline import build
 from workflow.build.cache import environment
+from workflow.build.pipeline import build
+from workflow.model import dates, items
 from workflow.model.sites import load_group
+from workflow.review import approval
 
 AS_OF = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dates.TZ)
 EDITED = "content/portal/yaowen/2026-11-changwu-huiyi-dongji-anquan.md"   # 终审 by zhou.jie

@@ -20,7 +20,7 @@ TEST_2027 = """# 测试数据（非正式通知）：本测试仓库自己的 20
 
 @pytest.fixture(scope="module")
 def boundary(tmp_path_factory, keys):
-    from tests.repo import DEPLOY, Repo
+    from tests.repo import Repo
 
     repo = Repo(tmp_path_factory.mktemp("boundary") / "repo", keys)
     repo.site("portal", columns={"yaowen": {"name": "政务要闻", "type": "要闻"},

@@ -31,6 +31,7 @@ def govsite_lines(jobs: dict[str, list[str]]) -> dict[str, list[str]]:
     return {name: [l for l in lines if "govsite " in l] for name, lines in jobs.items()}
 
 
+MAIN_JOBS = {"index", "shard", "publish"}      # the default branch's pipeline; every other job is a review job
 TEMPLATES = {
     "github-actions.yml": (github, {"BASE_SHA"}),
     "gitlab-ci.yml": (gitlab, {"CI_MERGE_REQUEST_DIFF_BASE_SHA"}),
@@ -128,7 +129,7 @@ def test_template_runs_review_then_publish_on_the_demo(name, demo, target, tmp_p
     root, base, added = demo
     parse, base_vars = TEMPLATES[name]
     jobs = govsite_lines(parse(load(name)))
-    review = [l for job, lines in jobs.items() if job != "publish" for l in lines]
+    review = [l for job, lines in jobs.items() if job not in MAIN_JOBS for l in lines]
     publish = jobs["publish"]
     assert any(l.strip().startswith("govsite check --stage pr --base") for l in review)
     assert any("govsite review --base" in l and "--markdown" in l for l in review)
@@ -150,6 +151,14 @@ def test_template_runs_review_then_publish_on_the_demo(name, demo, target, tmp_p
                          for p in pages)
     assert (root / "preview" / "linkcheck.json").is_file()
 
+    # main: the index, every share of the sites (as the matrix runs them), the merge and the deploy
+    assert any(l.strip().startswith("govsite index") for l in jobs["index"])
+    assert any("--shard" in l for l in jobs["shard"]) and any("govsite merge" in l for l in publish)
+    for line, code, out in run_lines(root, jobs["index"], env):
+        assert code == 0, (line, out)
+    for k in range(1, 5):
+        for line, code, out in run_lines(root, jobs["shard"], {**env, "SHARD": str(k), "SHARDS": "4"}):
+            assert code == 0, (line, out)
     for line, code, out in run_lines(root, publish, env):
         assert code == 0, (line, out)
     live = target / "current" / "portal" / "index.html"
@@ -171,7 +180,7 @@ def test_template_review_fails_on_a_changed_item_that_is_not_approved(name, demo
     git(root, "commit", "-q", "-am", "审核后又改了一处")
     env = environment(base, target, base_vars)
     env["GITHUB_STEP_SUMMARY"] = str(tmp_path / "summary.md")
-    lines = [l for job, ls in govsite_lines(parse(load(name))).items() if job != "publish" for l in ls]
+    lines = [l for job, ls in govsite_lines(parse(load(name))).items() if job not in MAIN_JOBS for l in ls]
     results = {line: (code, out) for line, code, out in run_lines(root, lines, env)}
     (code, out), = [v for k, v in results.items() if "--stage pr" in k]
     assert code == 1

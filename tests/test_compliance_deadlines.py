@@ -4,12 +4,13 @@ import datetime as dt
 
 import chinese_calendar
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from workflow.model import dates
-from workflow.policy import workdays
 from workflow.gate.gate import Gate
+from workflow.model import dates
 from workflow.model.sites import load_group
+from workflow.policy import workdays
 
 D = dt.date
 ONE = dt.timedelta(days=1)

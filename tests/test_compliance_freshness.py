@@ -3,10 +3,10 @@ import datetime as dt
 
 import pytest
 
-from workflow.model import dates
-from workflow.report import freshness
 from workflow.gate.gate import Gate
+from workflow.model import dates
 from workflow.model.sites import load_group
+from workflow.report import freshness
 
 ONE_LEVEL = dict(reviewers={"zhong.shen": {"name": "终审人", "levels": ["终审"]}},
                  review={"levels": ["终审"], "required": ["终审"]})

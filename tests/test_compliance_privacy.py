@@ -2,7 +2,8 @@
 import datetime as dt
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workflow.rules.privacy import is_credit_code, is_resident_id, luhn
 

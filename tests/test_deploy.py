@@ -492,8 +492,8 @@ def test_a_deploy_log_replaced_by_a_link_or_fifo_is_refused_before_the_switch(gr
 def test_a_build_bringing_back_an_item_withdrawn_live_needs_force_and_names_it(group, target):
     """复查撤除 stays: the live release withdrew the item; a build that publishes it again
     (here re-approved after the withdrawal, which the gate accepts) is deployed only with --force."""
-    from workflow.review import approval
     from workflow.model import items
+    from workflow.review import approval
 
     path = approved(group, slug="chehui", title="被撤除的信息")
     build(group)

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.repo import free_port, wait_listening
-from tests.repo import DEPLOY
+from tests.repo import DEPLOY, free_port, wait_listening
 from tests.test_deploy import approved, build, live, log, releases
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.repo import PROJECT, Repo, DEPLOY
+from tests.repo import DEPLOY, PROJECT, Repo
 
 BIN = str(Path(sys.executable).parent)
 EDITOR = ("编辑甲", "editor.a@test-city.gov.cn")

@@ -5,8 +5,8 @@ import subprocess
 import pytest
 
 from tests.repo import forge_approval
-from workflow.review import approval
 from workflow.model import dates, items
+from workflow.review import approval
 
 
 def rules_of(findings, path=None):
@@ -144,7 +144,7 @@ def test_crlf_and_lf_versions_of_approved_text_verify_alike(group):
 
 def test_confidentiality_pending_or_missing_is_refused(group):
     pending = group.item(slug="daishen", confidentiality="pending")
-    missing = group.item(slug="weishen", confidentiality=None)
+    group.item(slug="weishen", confidentiality=None)
     findings = group.check_json()
     assert "confidentiality.pending" in rules_of(findings, "daishen.md")
     assert "confidentiality.missing" in rules_of(findings, "weishen.md")

@@ -8,7 +8,8 @@ import os
 import re
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 
 from tests.group_setup import main_of, page, published

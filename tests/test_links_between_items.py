@@ -3,7 +3,8 @@ the .md line, rewritten to the target's URL by the build, in preview and product
 import urllib.parse
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.group_setup import published
 from workflow.model import itemlinks

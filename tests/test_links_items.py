@@ -187,8 +187,8 @@ def test_a_bad_host_pattern_in_site_yaml_is_a_config_error(group):
 
 # --- the fast path for Markdown-only bodies reads the same URLs as the parser ------------------
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 url_chars = st.text(alphabet=st.sampled_from(list("abc/:.?#&=%\"'()[]<>\\ 中文-_~!*;@,+$")), max_size=25)
 link = st.builds(lambda kind, text, url, title: f"{kind}[{text}]({url}{title})",

@@ -2,8 +2,8 @@
 import pytest
 
 from workflow.model import html as tags
-from workflow.policy import allowlist
 from workflow.model.findings import ConfigError
+from workflow.policy import allowlist
 
 ALLOWED = [
     "https://www.gov.cn/",

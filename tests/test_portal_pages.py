@@ -9,7 +9,8 @@ import re
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.group_setup import main_of, page, published
 from workflow.build import layout

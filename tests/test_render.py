@@ -30,9 +30,18 @@ def test_bare_urls_in_chinese_text_stay_text_and_raw_html_is_kept_for_the_rules(
     assert root.find(".//script") is not None        # html.unsafe reports it; it is never silently dropped
 
 
-def test_the_same_body_renders_once():
-    body = "# 标题\n\n正文。\n"
-    assert render.to_html(body) is render.to_html(body)
+def test_a_body_renders_once_per_item_and_run(group):
+    """The rules share one rendering of a body, remembered on the run's checker (not on
+    the module: another run renders afresh)."""
+    from workflow.model.sites import load_group
+    from workflow.rules.checker import Checker
+    from workflow.rules.links import body_html
+
+    path = group.item(slug="xuanran", body="# 标题\n\n正文。\n")
+    one, two = Checker(load_group(group.root)), Checker(load_group(group.root))
+    item = one.load(path)
+    assert body_html(item, one) is body_html(item, one)
+    assert body_html(item, one) == body_html(item, two) and body_html(item, one) is not body_html(item, two)
 
 
 def test_without_raw_html_the_fast_link_reader_finds_what_the_event_parser_finds():

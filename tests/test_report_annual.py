@@ -7,11 +7,12 @@ import json
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.group_setup import main_of, page, published
-from workflow.report import annual
 from workflow.build import interpretation
+from workflow.report import annual
 
 AS_OF, YEAR = "2026-12-31", "2026"
 PORTAL_COLUMNS = {

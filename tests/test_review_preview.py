@@ -1,9 +1,8 @@
 """The review preview and the reviewer's list (issue 16, points 2 and 3)."""
 import json
 
-from tests.repo import DEPLOY
-
 from tests.group_setup import published
+from tests.repo import DEPLOY
 
 EDITOR = ("编辑甲", "editor.a@test-city.gov.cn")
 REVIEWER = ("终审人", "zhong.shen@test-city.gov.cn")

@@ -109,8 +109,8 @@ def test_home_pages_show_the_latest_items_of_every_column(demo_output):
         doc = soup(demo_output / site.id / "index.html")
         for column in site.columns.values():
             # The block headed by a link to the column (a column of 解读 only is the 政策解读 block).
-            heading = doc.find("h2", id=re.compile("^h-")).find_parent("main").find(
-                lambda el: el.name == "h2" and el.find("a", href=f"/{site.id}/{column.id}/"))
+            href = f"/{site.id}/{column.id}/"
+            heading = next(h for h in doc.find("main").find_all("h2") if h.find("a", href=href))
             block = heading.find_parent("section")
             # A 专题 column shows its topics (their banners), the others their latest items.
             target = r"/topic/[a-z0-9-]+\.html$" if column.type == "专题" else rf"/{column.id}/[a-z0-9-]+\.html$"
@@ -204,7 +204,7 @@ def test_column_lists_paginate_with_page_numbers(group):
 
 
 def test_serve_previews_the_group_with_working_cross_site_navigation(demo_output):
-    from workflow.cli.commands.serve import make_server
+    from workflow.publish.serve import make_server
 
     server = make_server(demo_output, 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -1,11 +1,9 @@
 """One rule set at three stages (issue 16, point 1) and the whole change checked (point 4)."""
-import json
-import shutil
 
 import pytest
 
-from workflow.review import changes
 from workflow.model.sites import load_group
+from workflow.review import changes
 
 EDITOR = ("编辑甲", "editor.a@test-city.gov.cn")
 
@@ -18,7 +16,7 @@ def test_a_pending_item_passes_at_commit_fails_in_a_pull_request_and_in_the_buil
     path = group.item(slug="dai-shenhe")
     results = {stage: check(group, "--stage", stage, path) for stage in ("commit", "pr", "build")}
     assert [results[s][0] for s in ("commit", "pr", "build")] == [0, 1, 1]
-    for stage, (_, out, _) in results.items():
+    for _, out, _ in results.values():
         assert "approval.missing" in out and "信息未经审核（需要：终审）" in out     # the same finding everywhere
         assert "content/portal/yaowen/dai-shenhe.md: 待审核，还需要 “终审”（可审核：zhong.shen（终审人））" in out
     assert "待审核 approval.missing" in results["commit"][1]

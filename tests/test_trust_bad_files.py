@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from tests.group_setup import published
 from workflow.gate.gate import Gate
-from workflow.review.permissions import State
 from workflow.model.sites import load_group
+from workflow.review.permissions import State
 
 HEAD = "---\ntitle: 标题\ndate: 2026-11-20 09:30\nsource: 某单位\nauthor: editor.a\nconfidentiality: passed\n"
 

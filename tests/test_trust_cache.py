@@ -23,9 +23,9 @@ import pytest
 from tests.group_setup import published
 from tests.repo import PROJECT
 from workflow.build import cache as buildcache
-from workflow.model import dates
 from workflow.build.pipeline import LOCK, build
 from workflow.gate.gate import Gate
+from workflow.model import dates
 from workflow.model.sites import load_group
 
 
@@ -197,7 +197,7 @@ def test_a_killed_check_worker_is_reported_not_waited_for(group):
     for i in range(300):
         group.item(slug=f"xinxi-{i:03d}", body="正文。" * 200 + "\n")
     env = {**os.environ, "PYTHONPATH": str(PROJECT)}
-    for attempt in range(5):
+    for _ in range(5):
         proc = subprocess.Popen([sys.executable, "-m", "workflow.cli", "--root", str(group.root), "check"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
         killed = False

@@ -7,15 +7,14 @@ import datetime as dt
 import shutil
 
 import pytest
-
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.repo import forge_approval
-from workflow.model import dates, items
 from workflow.gate.gate import Gate
-from workflow.review.permissions import State
+from workflow.model import dates, items
 from workflow.model.sites import load_group
+from workflow.review.permissions import State
 
 EDITOR = ("编辑甲", "editor.a@test-city.gov.cn")
 REVIEWER = ("终审人", "zhong.shen@test-city.gov.cn")

@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 
 from tests.group_setup import page, published, receiving_portal
-from workflow.cli.commands.serve import make_server
+from workflow.publish.serve import make_server
 
 REASON = "经复查，文中联系电话有误"
 

@@ -8,8 +8,8 @@ from pelican import signals
 from pelican.paginator import Paginator
 
 from workflow.build import interpretation, supersession, syndication, topics
-from workflow.model import render
 from workflow.build.pelican import decision_of, gate_of, write_unlisted
+from workflow.model import render
 
 
 def add_context(generator):

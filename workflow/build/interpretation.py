@@ -11,29 +11,10 @@ The form decides how the annual report counts it: 文字 is a 解读材料, 图�
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from workflow.build.syndication import original_url
-
-MATERIAL, PRODUCT, COMMENTARY = "解读材料", "解读产品", "媒体评论文章"
-FORMS = {"文字": MATERIAL, "图解": PRODUCT, "视频": PRODUCT, "音频": PRODUCT, "动漫": PRODUCT, "H5": PRODUCT,
-         "媒体评论": COMMENTARY}
-DEFAULT_FORM = "文字"
-_PART = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-
-
-def target(item, field: str = "interprets") -> tuple[str, str, str] | None:
-    """(site, column, slug) the item's `field` names (what it interprets), or None (absent or malformed)."""
-    value = item.fields.get(field)
-    if not isinstance(value, str):
-        return None
-    parts = value.strip().strip("/").removesuffix(".md").split("/")
-    if len(parts) == 2:
-        parts = [item.site_id, *parts]
-    if len(parts) != 3 or not all(_PART.match(p or "") for p in parts):
-        return None
-    return parts[0], parts[1], parts[2]
+from workflow.model.relations import DEFAULT_FORM, FORMS, form, key, target  # noqa: F401 - the relation's words
 
 
 @dataclass
@@ -52,14 +33,6 @@ def related(decision, group, mode: str) -> Related:
     site = group.sites[item.site_id]
     return Related(item.fields["title"], original_url(group, item, mode), site.id, site.name,
                    item.fields["date"], form(item))
-
-
-def key(site_id: str, column: str, slug: str) -> str:
-    return f"{site_id}/{column}/{slug}"
-
-
-def form(item) -> str:
-    return item.fields.get("interpretation") or DEFAULT_FORM
 
 
 def lending(decisions, group=None) -> list[tuple[str, object]]:

@@ -19,9 +19,9 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from workflow.review import approval
-from workflow.model import dates
 from workflow.errors import ManifestError
+from workflow.model import dates
+from workflow.review import approval
 
 FOLDER = ".manifests"          # output/.manifests/<site>.json
 FORMAT = 2

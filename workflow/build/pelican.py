@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from markupsafe import Markup, escape
 from pathlib import Path
+
+from markupsafe import Markup, escape
 
 from workflow.build import interaction
 from workflow.build.attachments import described
 from workflow.errors import BuildError
-from workflow.model import dates, images
-from workflow.model.item_schema import TYPES
 from workflow.gate import run as runs
 from workflow.gate.gate import Decision, Gate
+from workflow.model import dates, images
+from workflow.model.item_schema import TYPES
 
 
 def gate_of(settings) -> Gate:
@@ -98,7 +99,7 @@ def run_pelican(settings: dict, site_id: str, jinja_cache: Path | None = None) -
     console.quiet = True                # one progress line per site is ours to print
     try:
         Pelican(settings).run()
-    except Exception as exc:  # noqa: BLE001 - report any engine failure as a build error
+    except Exception as exc:
         raise BuildError(f"网站 {site_id} 构建失败：{exc}") from exc
     finally:
         log.removeHandler(errors)

@@ -14,29 +14,31 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import os
 import json
+import os
 import shutil
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workflow.build import cache as buildcache, linkgraph, manifest, search
-from workflow.model import dates
-from workflow.review import history
-from workflow.gate import stages, workers
-from workflow.policy import workdays
+from workflow.build import cache as buildcache
+from workflow.build import linkgraph, manifest, search
+from workflow.build import shard as shards
 from workflow.build.cache import BuildCache
-from workflow.gate.parallel import decide
-from workflow.model.findings import ConfigError, Finding
-from workflow.gate.gate import Decision, Gate
-from workflow.gate.run import Run
 from workflow.build.pelican import run_pelican
-from workflow.review.permissions import State
-from workflow.model.sites import Group, load_group
-from workflow.build.sitesettings import settings_for, site_url
+from workflow.build.sitesettings import settings_for
 from workflow.errors import BuildError, BuildLocked
+from workflow.gate import stages, store, workers
+from workflow.gate.gate import Decision, Gate
+from workflow.gate.parallel import decide
+from workflow.gate.run import Run
+from workflow.model import dates
+from workflow.model.findings import ConfigError, Finding
+from workflow.model.sites import Group, load_group, site_url
+from workflow.policy import workdays
+from workflow.review import history
+from workflow.review.permissions import State
 
 
 @dataclass
@@ -64,9 +66,12 @@ class BuildResult:
 
 def build(root: Path, only: list[str] | None = None, output: Path | None = None,
           mode: str = "preview", as_of: dt.datetime | None = None, echo=print,
-          jobs: int = 2, incremental: bool = True, before_fork=None) -> BuildResult:
+          jobs: int = 2, incremental: bool = True, before_fork=None, index: Path | None = None,
+          shard: tuple[int, int] | None = None) -> BuildResult:
     """`before_fork`: called before worker processes are forked (the CLI freezes the
-    garbage collector there: the group and the decisions live to the end)."""
+    garbage collector there: the group and the decisions live to the end). `index`: the
+    group index every decision is taken from (`govsite index`); `shard` (K, N): build only
+    the K-th of N shares of the sites (workflow/build/shard.py)."""
     started = time.monotonic()
     group = load_group(root, only)                      # ConfigError: nothing written
     if mode == "production" and history.is_shallow(group.root):
@@ -77,17 +82,21 @@ def build(root: Path, only: list[str] | None = None, output: Path | None = None,
         raise ConfigError(theme)
     workdays.Calendar.load(group.root)                  # a malformed holiday file: ConfigError, nothing written
     output = Path(output or group.root / "output").resolve()
+    taken = shards.read_index(index, group) if index else None
+    if taken and as_of and as_of != taken.as_of:
+        raise BuildError(f"--as-of 与站群索引的时刻（{taken.as_of.isoformat()}）不同：分片构建按索引的时刻判断")
     with locked(output):
-        return _build(group, only, output, mode, as_of, echo, jobs, incremental, started, before_fork)
+        return _build(group, only, output, mode, as_of, echo, jobs, incremental, started, before_fork, taken, shard)
 
 
 def _build(group: Group, only, output: Path, mode: str, as_of, echo, jobs: int, incremental: bool,
-           started: float, before_fork) -> BuildResult:
-    as_of = as_of or dates.now().replace(microsecond=0)
+           started: float, before_fork, taken=None, shard=None) -> BuildResult:
+    as_of = taken.as_of if taken else as_of or dates.now().replace(microsecond=0)
     cache = BuildCache(output)
     env = buildcache.environment(group, mode)
-    keys = buildcache.decisions_keys(group)
-    gate = Gate(group, as_of, store=cache.decisions(keys) if incremental else None)
+    keys = store.decisions_keys(group)
+    remembered = shards.store_of(taken) if taken else cache.decisions(keys) if incremental else None
+    gate = Gate(group, as_of, store=remembered)
     run = Run(group, as_of, mode, gate, **({"before_fork": before_fork} if before_fork else {}))
     try:
         decisions = decide(gate, jobs, before_fork=run.before_fork)
@@ -97,7 +106,10 @@ def _build(group: Group, only, output: Path, mode: str, as_of, echo, jobs: int, 
     if mode == "review":                                # remembered as decided; shown with what they await
         decisions = stages.admit_pending(gate, decisions)
     report_refused(decisions, echo)
-    selected = [group.sites[s] for s in (only or group.sites)]
+    if shard:
+        only = shards.assign(group, decisions, shard[1])[shard[0] - 1]
+        echo(f"分片 {shard[0]}/{shard[1]}：{'、'.join(only) or '（无网站）'}")
+    selected = [group.sites[s] for s in (only if only is not None else group.sites)]
     prints = buildcache.fingerprints(selected, group, decisions, env, as_of.date())
     last = {sid: e for sid, e in cache.sites().items() if sid in group.sites} if incremental else {}
     stale = [s for s in selected if last.get(s.id, {}).get("fingerprint") != prints[s.id]
@@ -114,7 +126,8 @@ def _build(group: Group, only, output: Path, mode: str, as_of, echo, jobs: int, 
         # that appeared or went away elsewhere is found without rebuilding who links to it.
         pages = {page: [Finding(**f) for f in fs] for e in entries.values() for page, fs in e["pages"].items()}
         deferred = [tuple(d) for e in entries.values() for d in e["deferred"] if len(d) == 4]
-        pages = linkgraph.resolve_deferred(staging, group, deferred, pages, mode)
+        if not shard:       # a shard has only its own sites: `govsite merge` resolves the links between sites
+            pages = linkgraph.resolve_deferred(staging, group, deferred, pages, mode)
         swap_in(staging, output, [s.id for s in stale])
     finally:
         shutil.rmtree(staging, ignore_errors=True)

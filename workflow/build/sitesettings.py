@@ -3,23 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from workflow.build import assets
-
-if TYPE_CHECKING:       # model.sites imports the item schema, which reaches this module
-    from workflow.model.sites import Group, Site
-
-
-def site_url(site: Site, mode: str) -> str:
-    """Production: the real domain. Preview: a path under the local server."""
-    return f"https://{site.domain}" if mode == "production" else f"/{site.id}"
+from workflow.model.sites import FAMILIES, Group, Site, site_url
 
 
 def site_context(site: Site, group: Group, mode: str) -> dict:
     """What the theme knows about a site (GOVSITE in templates)."""
-    from workflow.model.sites import FAMILIES
-
     url = site_url(site, mode)
 
     def brief(s: Site) -> dict:
@@ -53,7 +43,7 @@ def site_context(site: Site, group: Group, mode: str) -> dict:
         "interaction": inherited(site, group, "interaction"),
         "disclosure": disclosure(site, url),
         # Other sites of the group: CSP connect-src (group search) and the 适老化 setting carried across.
-        "csp": csp(group),
+        "csp": csp(group, frame_ancestors=False),
         "group_hosts": " ".join(s.domain for s in group.sites.values()),
     }
 
@@ -101,17 +91,24 @@ def disclosure(site: Site, url: str) -> dict:
             "annual": target(data.get("annual")), "statutory": statutory}
 
 
-def csp(group: Group) -> str:
-    """The Content-Security-Policy of every page (workflow/nginx.py sends the same):
-    no inline script or style; pagefind needs wasm; the portal's group search reads
-    the other sites' search indexes (connect-src)."""
-    from workflow.publish.nginx import csp as nginx_csp
+# The Content-Security-Policy of every page: no inline script or style (the theme loads
+# every script and stylesheet from files); pagefind's search needs 'wasm-unsafe-eval'.
+CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+       "frame-ancestors 'none'")
 
-    return nginx_csp(group, frame_ancestors=False)
+
+def csp(group: Group, frame_ancestors: bool = True) -> str:
+    """CSP of a group's pages, with connect-src also allowing the group's domains over https
+    (the portal's group-wide search merges their search indexes). The theme's <meta> carries
+    it without frame-ancestors (a meta cannot); workflow/publish/nginx.py sends it whole."""
+    domains = " ".join(f"https://{s.domain}" for s in group.sites.values())
+    policy = CSP.replace("connect-src 'self'", f"connect-src 'self' {domains}".rstrip())
+    return policy if frame_ancestors else policy.replace("; frame-ancestors 'none'", "")
 
 
 def settings_for(site: Site, group: Group, output: Path, mode: str, as_of: dt.datetime, run=None) -> dict:
-    from pelican.settings import read_settings     # Pelican only where a site is built
+    from pelican.settings import read_settings  # Pelican only where a site is built
 
     from workflow.build import themefilters
 

@@ -7,7 +7,8 @@ Both pages link to each other (现行文件 / 本文件替代), and lists tag th
 """
 from __future__ import annotations
 
-from workflow.build.interpretation import Related, key, related, target
+from workflow.build.interpretation import Related, related
+from workflow.model.relations import key, target
 
 FIELD = "superseded_by"
 

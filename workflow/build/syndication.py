@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from workflow.build.sitesettings import site_url
+from workflow.model.sites import site_url
 
 
 @dataclass

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from workflow.build.syndication import Entry, entry
+from workflow.model.relations import declared_topics
 
 SAVE_AS = "topic/{id}.html"
 SECTION_SAVE_AS = "topic/{id}/{section}.html"
@@ -44,8 +45,7 @@ class Topic:
     sections: list[Section] = field(default_factory=list)    # those with entries, in order
 
 
-def declared(group) -> dict:
-    return group.portal.data.get("topics") or {}
+declared = declared_topics
 
 
 def lending(decisions, group):

@@ -1,8 +1,10 @@
 """`govsite`: the command line of editors, reviewers and operators.
 
-Each command is a module in workflow/commands/ with `register(subparsers)`;
+Each command is a module in workflow/cli/commands/ with `register(subparsers)`;
 its handler returns the exit code: 0 fine, 1 something refused or failed,
-2 usage or configuration error.
+2 usage or configuration error. A command that cannot go on raises a
+GovsiteError (workflow/errors.py): it is printed here, once, as
+`govsite <command>：<message>`, and its `code` is the exit code.
 """
 from __future__ import annotations
 
@@ -14,9 +16,9 @@ import pkgutil
 import sys
 from pathlib import Path
 
-from workflow.model.findings import ConfigError
-
-from workflow.cli import zh as cli_zh, commands
+from workflow.cli import commands
+from workflow.cli import zh as cli_zh
+from workflow.errors import ConfigError, GovsiteError
 
 # Every module of workflow/commands/ is a command; this order is the help order.
 FIRST = ["new", "check", "approve", "build", "serve"]
@@ -60,6 +62,9 @@ def main(argv=None) -> int:
         for f in exc.findings:
             print("  " + f.format(), file=sys.stderr)
         return 2
+    except GovsiteError as exc:
+        print(f"govsite {args.command}：{exc}", file=sys.stderr)
+        return exc.code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:             # `govsite review | head`: the reader left

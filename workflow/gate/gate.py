@@ -15,14 +15,15 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from workflow.model import files as attachments, dates
-from workflow.review import withdrawal
+from workflow.model import dates
+from workflow.model import files as attachments
 from workflow.model.findings import Finding, has_errors
 from workflow.model.items import Item, find_items, symlink_in
+from workflow.model.sites import Group
+from workflow.review import withdrawal
 from workflow.review.permissions import State
 from workflow.rules import Checker, internal_error
 from workflow.rules.approvals import valid_approvals
-from workflow.model.sites import Group, load_group
 
 
 @dataclass
@@ -99,7 +100,7 @@ class Gate:
     def _decide_path(self, path: str) -> Decision:
         try:
             item = self.checker.load(Path(path))
-        except Exception as exc:  # noqa: BLE001 - one bad file refuses one item, never the group
+        except Exception as exc:
             rel = os.path.relpath(path, self.group.root)
             item = Item(Path(path), rel, None, None, b"")
             item.findings.append(internal_error(item, self.checker.load, exc))
@@ -122,7 +123,7 @@ class Gate:
                 else withdrawal.verified(item, self.checker)
             approvals = valid_approvals(item, self.checker) if not has_errors(findings) else {}
             files = {n: d for n, _, d in self.checker.covered(item)}
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             return Decision(item, State.REFUSED, findings + [internal_error(item, self._decide, exc)])
         volatile = any(f.rule == "approval.future" for f in findings)
         if withdrawn:   # a valid withdrawal wins over every other finding (复查撤除)

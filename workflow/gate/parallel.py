@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workflow.build import cache as buildcache
-from workflow.gate import workers
-from workflow.build.cache import DecisionStore
+from workflow.gate import store, workers
 from workflow.gate.gate import Decision, Gate
+from workflow.gate.store import DecisionStore
 from workflow.model.items import find_items
 
 PARALLEL_MIN = 100      # below this many items a worker costs more than it saves
@@ -40,7 +39,7 @@ def decide(gate: Gate, jobs: int = 2, paths=None, before_fork=lambda: None) -> l
             for p in site_paths:
                 progress(str(p.relative_to(group.root)))
                 found.append(gate.decide(p))
-            return [buildcache.entry(d) for d in found]     # the parent reads the bytes again
+            return [store.entry(d) for d in found]     # the parent reads the bytes again
 
         workers.run(order, work, jobs, gate.store.add, before_fork)
     return gate.decide_all(paths, files)

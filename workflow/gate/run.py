@@ -6,8 +6,8 @@ process (the tests, a long-lived service) never see each other's state.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from workflow.gate.gate import Gate
 from workflow.model.sites import Group

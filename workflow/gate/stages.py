@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from workflow.review import permissions as policy
 from workflow.model.findings import ERROR, Finding
+from workflow.review import permissions as policy
 
 STAGES = ("commit", "pr", "build")
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.connection
-import signal
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
+
 from workflow.errors import WorkerDied, WorkerFailed
 
 
@@ -63,10 +64,10 @@ def _child(work, task, conn) -> None:
     try:
         result = work(task, lambda where: conn.send(("progress", where)))
         conn.send(("result", result))
-    except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
+    except BaseException as exc:
         try:
             conn.send(("error", exc))
-        except Exception:  # noqa: BLE001 - the exception itself could not be pickled
+        except Exception:
             conn.send(("error", WorkerFailed("".join(traceback.format_exception(exc))[-2000:])))
     finally:
         conn.close()

@@ -71,7 +71,7 @@ def _parse_datetime(value) -> dt.datetime:
     if off is None:
         return moment.replace(tzinfo=TZ)
     if off == "Z":
-        return moment.replace(tzinfo=dt.timezone.utc).astimezone(TZ)
+        return moment.replace(tzinfo=dt.UTC).astimezone(TZ)
     sign = 1 if off[0] == "+" else -1
     digits = off[1:].replace(":", "")
     delta = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))

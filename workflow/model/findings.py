@@ -1,17 +1,29 @@
 """Findings: errors are values with an id, a location and a Chinese message."""
 from __future__ import annotations
 
-from dataclasses import dataclass, asdict
+from dataclasses import asdict, dataclass
+from enum import Enum
+
 from workflow.errors import ConfigError  # noqa: F401 - raised with findings
 
-ERROR = "error"      # refuse: the item is not published
-WARNING = "warning"  # publish, but report
+
+class Severity(str, Enum):
+    """What a finding does to its item; the value is what report.json and --json show."""
+    ERROR = "error"          # refuse: the item is not published
+    WARNING = "warning"      # publish, but report
+
+    def __str__(self) -> str:
+        return self.value
+
+
+ERROR = Severity.ERROR
+WARNING = Severity.WARNING
 
 
 @dataclass(frozen=True)
 class Finding:
     rule: str                 # e.g. "approval.missing"
-    severity: str             # ERROR | WARNING
+    severity: str             # Severity.ERROR | Severity.WARNING (a plain "error"/"warning" read from JSON)
     path: str                 # repository-relative path, posix
     line: int | None          # 1-based line in the file, when known
     message: str              # Chinese, for the editor: what is wrong
@@ -19,7 +31,9 @@ class Finding:
     fix: str | None = None    # Chinese: how to fix it
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        data["severity"] = str(self.severity)
+        return data
 
     def format(self, label: str | None = None) -> str:
         where = self.path + (f":{self.line}" if self.line else "")

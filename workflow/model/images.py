@@ -92,7 +92,7 @@ def described(item, pol) -> list[dict]:
         try:
             with Image.open(item.path.parent / name) as img:
                 width, height = oriented(img)
-        except Exception:  # noqa: BLE001 - a broken image refuses its item (rules/attachments.py)
+        except Exception:   # a broken image refuses its item (rules/attachments.py)
             continue
         versions = [{"width": w, "height": h, **{ext: urllib.parse.quote(version_name(name, w, ext))
                                                   for ext, _ in ENCODINGS}}

@@ -1,7 +1,7 @@
 """The front matter of an item: common fields, then fields per content type."""
 from __future__ import annotations
 
-from workflow.build.interpretation import FORMS
+from workflow.model.relations import FORMS
 from workflow.model.schema import Field
 
 TYPES = {

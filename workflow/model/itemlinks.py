@@ -97,7 +97,7 @@ def _page(url, parts, site, here, fragment) -> Target | None:
 
 def item_url(relpath: str, group, mode: str) -> str:
     """The URL of the item stored at `relpath` (content/<site>/<column>/<slug>.md)."""
-    from workflow.build.sitesettings import site_url
+    from workflow.model.sites import site_url
 
     _, sid, column, name = relpath.split("/")
     return f"{site_url(group.sites[sid], mode)}/{column}/{name[:-3]}.html"

@@ -8,7 +8,8 @@ from __future__ import annotations
 import difflib
 import re
 import reprlib
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 
 from workflow.model import dates
 from workflow.model.findings import ERROR, WARNING, Finding
@@ -51,10 +52,10 @@ class Field:
     required: bool = False
     example: str = ""               # a valid value, used in the fix
     choices: tuple = ()
-    item: "Field | None" = None     # element schema of a list
+    item: Field | None = None     # element schema of a list
     fields: dict | None = None      # nested schema of a mapping
-    keys: "Field | None" = None     # schema of keys of a free mapping (id -> value)
-    values: "Field | None" = None   # schema of values of a free mapping
+    keys: Field | None = None     # schema of keys of a free mapping (id -> value)
+    values: Field | None = None   # schema of values of a free mapping
     missing_rule: str | None = None  # rule id when missing (e.g. source.missing)
     hint: str = ""                  # extra words for the fix
 

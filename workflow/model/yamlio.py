@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
-from yaml.resolver import BaseResolver
 
 MAX_DEPTH = 16             # items and site.yaml are flat; a list of mappings is depth 3
 MAX_NODES = 20_000         # expanded size of a document loaded with aliases="bounded"
@@ -305,7 +304,8 @@ def _depth(data, node) -> None:
 def load_path(path, aliases: str = "bounded") -> Loaded:
     """A data file (site.yaml, policy data): UTF-8 (a BOM is tolerated), strict YAML."""
     try:
-        raw = open(path, "rb").read()
+        with open(path, "rb") as f:
+            raw = f.read()
     except OSError as exc:
         return Loaded(None, {}, f"无法读取文件：{exc.strerror}", None)
     try:

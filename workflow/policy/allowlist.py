@@ -13,6 +13,7 @@ from workflow.model.schema import Field
 from workflow.policy import data
 from workflow.policy.urls import REFUSED_SCHEMES, ascii_host, parse
 
+
 @dataclass(frozen=True)
 class Allowlist:
     schemes: frozenset
@@ -23,7 +24,7 @@ class Allowlist:
     def allows_host(self, host: str) -> bool:
         return host in self.hosts or any(host.endswith(s) for s in self.suffixes)
 
-    def extended(self, patterns) -> "Allowlist":
+    def extended(self, patterns) -> Allowlist:
         hosts, suffixes = _patterns(patterns)
         return Allowlist(self.schemes, self.hosts | hosts, tuple(dict.fromkeys(self.suffixes + suffixes)))
 
@@ -106,3 +107,32 @@ def allowlist_for(group, site=None, base: Allowlist | None = None) -> Allowlist:
                                    f"links.allow 的条目“{p}”{why}", "links.allow", "例如 www.example.cn 或 *.example.cn")
                            for p, why in bad])
     return base.extended(own + extra)
+
+
+def entry_problems(group, base: Allowlist | None = None) -> list[Finding]:
+    """The platforms each site's pages lead to (site.yaml `services`, `hotline`, `interaction`:
+    workflow/model/sites.py entry_urls) pass the allowlist like any link (第三十一条), and are
+    full web addresses."""
+    from workflow.model.sites import entry_urls
+
+    wanted = {site.id: entry_urls(site) for site in group.sites.values()}
+    if not any(wanted.values()):
+        return []
+    base = base or load_allowlist(group.root)
+    findings = []
+    for site in group.sites.values():
+        allow = allowlist_for(group, site, base) if wanted[site.id] else None
+        for name, url in wanted[site.id]:
+            why = allow.refusal(url) or (None if parse(url).host else "应为完整网址（https://域名/…），不能是站内相对路径")
+            if why:
+                findings.append(Finding("link.not-allowed", ERROR, site.path, None, f"{name} 的网址 {url[:120]} 不允许：{why}",
+                                        name, "改为白名单内的政务平台网址；确需链接的平台请网站主管部门加入白名单"
+                                              "（workflow/data/allowlist.yaml，或本网站 site.yaml 的 links.allow）"))
+    return findings
+
+
+def check_entries(group, base: Allowlist | None = None) -> None:
+    """entry_problems, raised: a bad entry point stops the command before anything is written."""
+    findings = entry_problems(group, base)
+    if findings:
+        raise ConfigError(findings)

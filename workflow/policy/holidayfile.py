@@ -15,10 +15,10 @@ from pathlib import Path
 
 import yaml
 
+from workflow import DATA
 from workflow.model import yamlio
 from workflow.model.findings import ERROR, ConfigError, Finding
 from workflow.model.schema import Context, Field, validate
-from workflow import DATA
 
 SHIPPED = DATA / "holidays.yaml"
 SHIPPED_NAME = "workflow/data/holidays.yaml"

@@ -22,15 +22,13 @@ import calendar as monthcal
 import datetime as dt
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import chinese_calendar
-import yaml
-from chinese_calendar.constants import holidays as _cc_holidays, workdays as _cc_workdays
+from chinese_calendar.constants import holidays as _cc_holidays
+from chinese_calendar.constants import workdays as _cc_workdays
 
 from workflow.policy import holidayfile
-from workflow import DATA
 
 CC_FIRST = min(_cc_holidays).year
 CC_LAST = max(_cc_holidays).year
@@ -70,7 +68,7 @@ class Calendar:
         self._provisional: dict[int, frozenset[dt.date]] = {}
 
     @classmethod
-    def load(cls, root: Path | None = None) -> "Calendar":
+    def load(cls, root: Path | None = None) -> Calendar:
         """The shipped holiday file, years replaced by <root>/policy/holidays.yaml.
         Raises ConfigError (Chinese, with lines) when a file is malformed."""
         return cls(holidayfile.load(root))
@@ -174,7 +172,7 @@ def provisional_days_off(year: int) -> frozenset[dt.date]:
     """Weekdays off in `year` by 全国年节及纪念日放假办法 alone: its holidays (the
     lunar ones computed by the `holidays` package) and, by its 第六条, a
     weekday off after each holiday that falls on a weekend (补假). No 调休."""
-    import holidays as holidays_pkg      # 0.1 s to import: only for a provisional year
+    import holidays as holidays_pkg  # 0.1 s to import: only for a provisional year
 
     found = holidays_pkg.China(years=year, observed=False, language="en_US")
     days = sorted(d for d, names in found.items()

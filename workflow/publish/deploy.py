@@ -40,9 +40,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workflow.build import assets, manifest
+from workflow.errors import Aborted, DeployError, SwitchedError
 from workflow.model import dates
 from workflow.publish import release_signing, tool_errors
-from workflow.errors import Aborted, DeployError, SwitchedError
 
 KEEP = 10
 LOG = "deploy-log.jsonl"
@@ -116,7 +116,7 @@ class Target:
     control: str | None = None    # ControlPath of a shared SSH connection (see `session`)
 
     @classmethod
-    def parse(cls, spec: str, ssh: str | None = None) -> "Target":
+    def parse(cls, spec: str, ssh: str | None = None) -> Target:
         ssh = ssh or os.environ.get("GOVSITE_SSH") or "ssh"
         spec = str(spec)
         m = _REMOTE.match(spec)
@@ -748,7 +748,9 @@ def deploy(output: Path, site_ids: list[str], targets: list[Target], sign_key: P
             for t in copied:
                 discard(t, name)
             where = f"（已复制到的目标均已清除：{'、'.join(t.spec for t in copied)}）" if copied else ""
-            raise type(exc)(f"{exc}{where}", exc.code) if not isinstance(exc, Aborted) else exc
+            if isinstance(exc, Aborted):
+                raise
+            raise type(exc)(f"{exc}{where}", exc.code) from exc
         unlogged = switch_all([(t, s, name, {**entry, "previous": s.current}) for t, s in zip(targets, states)])
         try:
             return finish(targets, states, name, keep, conf is not None, reload, echo, unlogged)
@@ -854,7 +856,7 @@ def switch_back(done: list[tuple[Target, State, str]]) -> str:
 def finish(targets: list[Target], states: list[State], name: str, keep: int, conf: bool, reload: str | None,
            echo, problems: list[str]) -> str:
     """After every target is switched: nginx config, reload, prune. Every message says so."""
-    for t, s in zip(targets, states):
+    for t in targets:
         try:
             if conf:
                 t.sh(f'mv -f "$T/{NGINX_CONF}.{name}" "$T/{NGINX_CONF}"')

@@ -21,9 +21,9 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workflow.model import dates
-from workflow.cli.commands.serve import make_server
 from workflow.errors import LinkCheckerFailed
+from workflow.model import dates
+from workflow.publish.serve import make_server
 
 FIELDS = ["urlname", "parentname", "base", "result", "warningstring", "infostring", "valid", "url",
           "line", "column", "name", "dltime", "size", "checktime", "cached", "level", "modified"]

@@ -21,14 +21,11 @@ from __future__ import annotations
 import re
 
 from workflow.build.assets import PATTERN as FINGERPRINTED
-from workflow.review.permissions import State
+from workflow.build.sitesettings import CSP, csp  # the pages' policy, sent as a header
 from workflow.errors import NginxConfigError
+from workflow.review.permissions import State
 
 DEFAULT_DEPLOY_ROOT = "/srv/govsite/current"
-
-CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; "
-       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-       "frame-ancestors 'none'")
 
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -58,15 +55,6 @@ def gone(decisions) -> dict[str, list[tuple[str, str]]]:
         if d.state == State.WITHDRAWN and d.withdrawal["mode"] == "gone":
             out.setdefault(d.item.site_id, []).append((d.item.column, d.item.slug))
     return out
-
-
-def csp(group, frame_ancestors: bool = True) -> str:
-    """CSP of a group's pages: CSP, with connect-src also allowing the group's domains over
-    https (the portal's group-wide search merges their search indexes). The theme's <meta>
-    carries it too, without frame-ancestors (a meta cannot)."""
-    domains = " ".join(f"https://{s.domain}" for s in group.sites.values())
-    policy = CSP.replace("connect-src 'self'", f"connect-src 'self' {domains}".rstrip())
-    return policy if frame_ancestors else policy.replace("; frame-ancestors 'none'", "")
 
 
 def headers(tls: bool, cache: str, indent: str = "    ", policy: str = CSP, extra: dict | None = None) -> list[str]:

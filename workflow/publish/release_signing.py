@@ -16,9 +16,9 @@ from pathlib import Path
 
 from sshsig import InvalidSignature, check_signature
 
-from workflow.review import approval
-from workflow.model import dates
 from workflow.errors import SigningError
+from workflow.model import dates
+from workflow.review import approval
 
 NAMESPACE = "govsite-manifest"
 

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from workflow.model import dates
 from workflow.publish import tamper
-from workflow.publish.deploy import DeployError, SwitchedError, Target, actor, carry_assets, check_tools, history, holding, switch_all
+from workflow.publish.deploy import (
+    DeployError,
+    SwitchedError,
+    Target,
+    actor,
+    carry_assets,
+    check_tools,
+    history,
+    holding,
+    switch_all,
+)
 
 
 def choose(target: Target, state, release: str | None) -> str:

@@ -26,7 +26,7 @@ import csv
 import io
 from pathlib import Path
 
-from workflow.build import interpretation
+from workflow.model import relations as interpretation
 from workflow.model import yamlio
 from workflow.model.findings import ERROR, ConfigError, Finding
 from workflow.review.permissions import State

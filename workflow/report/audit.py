@@ -18,12 +18,12 @@ import subprocess
 import unicodedata
 from pathlib import Path
 
-from workflow.model import dates
 from workflow.build import manifest
 from workflow.gate.gate import Gate
+from workflow.model import dates
+from workflow.model.sites import Group
 from workflow.review.permissions import State
 from workflow.rules.approvals import valid_approvals
-from workflow.model.sites import Group
 
 STATES = {State.PUBLISHED: "已发布", State.REFUSED: "拒绝发布", State.SCHEDULED: "定时发布",
           State.WITHDRAWN: "已撤除"}

@@ -13,10 +13,10 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-from workflow.review import approval
-from workflow.model import dates
 from workflow.gate import stages
+from workflow.model import dates
 from workflow.model.findings import ERROR
+from workflow.review import approval
 from workflow.rules.approvals import _parse_files
 
 MAX_DIFF_LINES = 400

@@ -19,31 +19,20 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from workflow.report import annual, freshness
-from workflow.model import dates
-from workflow.policy import workdays
-from workflow.gate.gate import Gate
-from workflow.review.permissions import State
-from workflow.policy import limits as policy_limits
-from workflow.rules.deadlines import response_limit
 from workflow import DATA
+from workflow.gate.gate import Gate
+from workflow.model import dates
+from workflow.policy import limits as policy_limits
+from workflow.policy import workdays
+from workflow.report import annual, freshness
+from workflow.review.permissions import State
+from workflow.rules import catalogue
+from workflow.rules.deadlines import response_limit
 
 TEMPLATE = DATA / "webreport.html"
 NO_SOURCE = "（未注明来源）"
 # Chinese names of the rules that most often refuse an item (others show their id).
-RULE_NAMES = {
-    "approval.missing": "未经审核", "approval.level-missing": "缺少审核级别", "approval.invalid": "审核签名无效",
-    "approval.stale": "审核后内容已改动", "approval.before-change": "审核早于最后修改",
-    "approval.unknown-signer": "签名人未登记", "approval.not-authorised": "审核人无权审核",
-    "approval.self": "自己审核自己", "approval.same-person": "同一人签署两级", "source.missing": "未注明来源",
-    "author.missing": "未注明发布人", "confidentiality.missing": "未注明保密审查",
-    "confidentiality.pending": "保密审查未完成", "privacy.id-number": "含身份证号码", "privacy.mobile": "含手机号码",
-    "privacy.bank-card": "含银行卡号", "secret.marking": "含密级或内部标志", "words.sensitive": "含敏感词",
-    "disclosure.formed-after-date": "形成日期晚于发布时间", "interpretation.target-missing": "解读的文件不存在",
-    "interpretation.not-policy": "解读的不是政策文件", "interpretation.invalid": "解读的文件写法错误",
-    "letter.reply-before-received": "答复早于来信", "schema.type": "字段格式错误", "schema.missing": "缺少必填字段",
-    "schema.location": "文件位置错误", "schema.yaml": "YAML 格式错误",
-}
+RULE_NAMES = catalogue.NAMES
 
 
 def collect(group, as_of: dt.date, year: int | None = None, output: Path | None = None) -> dict:

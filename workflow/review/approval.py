@@ -19,8 +19,8 @@ copy or move, a replaced file or a changed level all void it. The namespace is
 from __future__ import annotations
 
 import datetime as dt
-import json
 import hashlib
+import json
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,8 +29,8 @@ from sshsig import InvalidSignature, check_signature
 from sshsig.allowed_signers import load_allowed_signers_file
 from sshsig.ssh_public_key import PublicKey
 
-from workflow.model import dates
 from workflow.errors import SignerError
+from workflow.model import dates
 
 NAMESPACE = "govsite-approval"
 SIGNED_BLOCKS = ("approvals", "withdrawal")   # front-matter blocks outside the signed bytes
@@ -90,7 +90,7 @@ def _ssh_time(value: str) -> dt.datetime:
     if not fmt:
         raise SignerError(f"无法识别的时间 {value}")
     moment = dt.datetime.strptime(digits, fmt)
-    return moment.replace(tzinfo=dt.timezone.utc if utc else dates.TZ)
+    return moment.replace(tzinfo=dt.UTC if utc else dates.TZ)
 
 
 def load_signers(path: Path) -> list[Signer]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+
 from workflow.errors import ChangeError
 
 # Inputs of every item's verdict or page.

@@ -12,9 +12,10 @@ after the withdrawal voids it (and the gate then refuses the item).
 """
 from __future__ import annotations
 
-from workflow.review import approval, permissions as policy
 from workflow.model.findings import ERROR, Finding
 from workflow.model.schema import Context, Field, validate
+from workflow.review import approval
+from workflow.review import permissions as policy
 
 MODES = {"notice": "显示撤除说明页", "gone": "返回 410（已删除）"}
 KEY = "withdrawal"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from workflow.review import approval, permissions as policy
 from workflow.model.findings import ERROR, Finding
 from workflow.model.schema import Context, Field, validate
+from workflow.review import approval
+from workflow.review import permissions as policy
 
 ENTRY = {
     "level": Field("审核级别", required=True, example="终审"),
@@ -176,7 +177,3 @@ def check(item, ctx):
             yield Finding("approval.level-missing", ERROR, item.relpath, item.line_of("approvals"),
                           f"缺少有效的“{level}”审核（本栏目需要：{'、'.join(required)}）", "approvals",
                           f"请持有“{level}”级别的审核人（{'、'.join(site.holders(level))}）运行 govsite approve")
-
-
-ORDER = 10
-RULES = [check]

@@ -26,7 +26,7 @@ def images(item, ctx):
     entries = item.fields.get("images", [])
     if not entries:
         return
-    from workflow.model import images as img          # Pillow only for items with images
+    from workflow.model import images as img  # Pillow only for items with images
 
     pol = ctx.image_limits
     line = item.line_of("images")
@@ -56,6 +56,3 @@ def images(item, ctx):
             yield Finding("image.invalid", ERROR, item.relpath, line, f"图片“{name}”{problem}", f"images[{i}].file",
                           "用看图软件打开确认图片完好，另存为 JPG 或 PNG 后再上传")
 
-
-ORDER = 35
-RULES = [check, images]

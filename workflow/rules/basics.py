@@ -22,7 +22,7 @@ def location(item, ctx):
                       None, f"放到 content/{site.id}/<栏目标识>/ 下，栏目标识：{', '.join(site.columns)}")
         return
     if not SLUG_RE.match(item.slug):
-        from pypinyin import lazy_pinyin      # 0.15 s to import: only for a bad file name
+        from pypinyin import lazy_pinyin  # 0.15 s to import: only for a bad file name
 
         suggestion = "-".join(lazy_pinyin(item.slug, errors="ignore")).lower() or "xinxi"
         yield Finding("schema.slug", ERROR, item.relpath, None,
@@ -93,7 +93,3 @@ def placeholders(item, ctx):
         yield Finding("placeholder.body", ERROR, item.relpath, item.body_line + item.body.count("\n", 0, pos),
                       f"正文还是 govsite new 写入的占位文字“{BODY_PLACEHOLDER}”", "body",
                       f"删去“{BODY_PLACEHOLDER}”，写上正文")
-
-
-ORDER = 0
-RULES = [location, fields, markup_in_fields, confidentiality, placeholders]

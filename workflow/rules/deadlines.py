@@ -12,8 +12,8 @@ provisional year says 暂定 and stays a warning.
 """
 from __future__ import annotations
 
-from workflow.policy import workdays
 from workflow.model.findings import ERROR, WARNING, Finding
+from workflow.policy import workdays
 
 START_FIELDS = (("formed", "信息形成日期"), ("written", "成文日期"))
 
@@ -108,7 +108,3 @@ def letter(item, ctx):
         fix = "尽快答复并填写 replied（答复时间）；确需延期的，经分管领导同意后填写 extended_to 和 extension_approved_by"
     yield Finding("letter.overdue", WARNING, item.relpath, item.line_of("replied" if replied else "received"),
                   message, "replied", fix)
-
-
-ORDER = 40
-RULES = [disclosure, letter]

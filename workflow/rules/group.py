@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from workflow.model.findings import ERROR, Finding
-from workflow.build import topics
+from workflow.model.relations import declared_topics
 
 
 def syndicate(item, ctx):
@@ -26,14 +26,10 @@ def syndicate(item, ctx):
 
 def tags(item, ctx):
     """Every tag is a topic declared in the portal's site.yaml."""
-    known = topics.declared(ctx.group)
+    known = declared_topics(ctx.group)
     for tag in item.fields.get("tags", []):
         if tag not in known:
             yield Finding("topic.unknown", ERROR, item.relpath, item.line_of("tags"),
                           f"专题“{tag}”不存在", "tags",
                           ("改为已有专题：" + "、".join(f"{k}（{v['name']}）" for k, v in known.items())
                            if known else "门户网站尚未设置专题") + "；新专题请先在门户网站 site.yaml 的 topics 中登记")
-
-
-ORDER = 30
-RULES = [syndicate, tags]

@@ -1,7 +1,7 @@
 """政策解读: `interprets` names a policy document of the group (workflow/interpretation.py)."""
 from __future__ import annotations
 
-from workflow.build import interpretation
+from workflow.model import relations as interpretation
 from workflow.model.findings import ERROR, Finding
 
 FIX = "写成“栏目标识/文件名”（同一网站）或“网站标识/栏目标识/文件名”，不带 .md，例如 zcwj/nanfubanfa-2026-18-gaoxiao-banchen"
@@ -39,7 +39,3 @@ def interprets(item, ctx):
         yield Finding("interpretation.target-missing", ERROR, item.relpath, line,
                       f"找不到 interprets 指向的政策文件 content/{site_id}/{column_id}/{slug}.md", "interprets",
                       "核对文件名（区分大小写）；" + FIX)
-
-
-ORDER = 30
-RULES = [interprets]

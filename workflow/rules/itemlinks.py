@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import urllib.parse
 
-from workflow.model import itemlinks
 from workflow.model import html as tags
+from workflow.model import itemlinks
 from workflow.model.findings import ERROR, Finding
 from workflow.rules.links import _may_link, line_of, parsed
 
@@ -32,7 +32,3 @@ def check(item, ctx):
             yield Finding("link.internal", ERROR, item.relpath, line,
                           f"站内链接 {shown!r} 指向的信息 {target.relpath} 不存在", "body", FIX)
     item.links = tuple(dict.fromkeys(targets))     # what its decision depends on besides itself (Gate.inputs)
-
-
-ORDER = 31
-RULES = [check]

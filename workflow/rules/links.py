@@ -18,10 +18,10 @@ import lxml.html
 import nh3
 
 from workflow.model import html as tags
-from workflow.policy import urls
-from workflow.policy.allowlist import allowlist_for, load_allowlist
 from workflow.model import render
 from workflow.model.findings import ERROR, WARNING, Finding
+from workflow.policy import urls
+from workflow.policy.allowlist import allowlist_for, load_allowlist
 
 # nh3's own allowlist, plus what our Markdown emits (ids, classes: table
 # alignment is `class="align-center"`) and media from allowlisted hosts (their
@@ -308,7 +308,3 @@ def unbalanced(item, ctx):
         seen.add(why)
         yield Finding("html.unbalanced", ERROR, item.relpath, line_of(item, snippet), f"正文中的 HTML 不完整：{why}",
                       "body", "补上缺少的结束标签或 -->，或删除这段 HTML；正文中的 HTML 必须自成一体")
-
-
-ORDER = 30
-RULES = [not_allowed, unsafe, malformed, unbalanced]

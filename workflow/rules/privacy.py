@@ -321,7 +321,3 @@ def privacy(item, ctx):
             yield Finding("privacy.allow-unused", WARNING, item.relpath, item.line_of("privacy_allow"),
                           f"privacy_allow 中的“{entry}”在信息中没有出现", "privacy_allow",
                           "删除这一项（审核人确认可公开的文字应与正文一致）")
-
-
-ORDER = 40
-RULES = [privacy]

@@ -2,19 +2,21 @@
 itself, and only a document no longer in force (失效, 废止) is superseded."""
 from __future__ import annotations
 
-from workflow.build import interpretation, supersession
+from workflow.model import relations
 from workflow.model.findings import ERROR, WARNING, Finding
+
+FIELD = "superseded_by"
 
 FIX = "写成“栏目标识/文件名”（同一网站）或“网站标识/栏目标识/文件名”，不带 .md，例如 zcwj/nanfubanfa-2026-18-gaoxiao-banchen"
 
 
 def superseded_by(item, ctx):
     f = item.fields
-    value = f.get(supersession.FIELD)
+    value = f.get(FIELD)
     if value is None:
         return
-    line = item.line_of(supersession.FIELD)
-    found = interpretation.target(item, supersession.FIELD)
+    line = item.line_of(FIELD)
+    found = relations.target(item, FIELD)
     if found is None:
         yield Finding("validity.invalid", ERROR, item.relpath, line, f"superseded_by“{value}”不是信息的位置",
                       "superseded_by", FIX)
@@ -37,6 +39,3 @@ def superseded_by(item, ctx):
                       "写了 superseded_by（已被替代），但有效性仍为“有效”", "validity",
                       "被替代的文件改为 `validity: 废止`（或 失效）")
 
-
-ORDER = 30
-RULES = [superseded_by]

@@ -8,9 +8,9 @@ with the base branch of a pull request, for clones without that history).
 """
 from __future__ import annotations
 
-from workflow.review import approval, withdrawal
 from workflow.model import dates
 from workflow.model.findings import ERROR, Finding
+from workflow.review import approval, withdrawal
 from workflow.rules.approvals import approval_times
 
 
@@ -42,7 +42,3 @@ def removed(item, ctx):
                           f"撤除块已被删除，但{'、'.join(stale) or '全部'}审核签名早于撤除：撤除的信息不能这样恢复发布",
                           "withdrawal", "确需重新发布的，请审核人对现在的内容重新运行 govsite approve（签名时间晚于撤除）")
         return
-
-
-ORDER = 15
-RULES = [check, removed]

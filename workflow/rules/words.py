@@ -6,12 +6,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from workflow.model import yamlio
-from workflow.model.findings import ERROR, WARNING, ConfigError, Finding
-from workflow.model.schema import Context, Field, validate
-from workflow.rules.privacy import segments
+from workflow.model.findings import ERROR, WARNING, Finding
+from workflow.model.schema import Field
 from workflow.policy import data
-
+from workflow.rules.privacy import segments
 
 SCHEMA = {"words": Field("词表", kind="list", required=True, example="[{word: 示例, severity: warning}]",
                          item=Field("词条", kind="mapping", fields={
@@ -51,7 +49,3 @@ def sensitive(item, ctx):
 def _words(ctx):
     entries = load(ctx.group.root)
     return entries, pattern(entries)
-
-
-ORDER = 40
-RULES = [sensitive]

@@ -4,13 +4,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from workflow.review import approval, permissions as policy
+from workflow.cli.commands import refuse, signing_problem
 from workflow.model import dates
 from workflow.model.findings import ERROR
+from workflow.model.sites import load_group
+from workflow.review import approval
+from workflow.review import permissions as policy
 from workflow.rules import Checker
 from workflow.rules.approvals import history_problems, valid_approvals
-from workflow.model.sites import load_group
-from workflow.cli.commands import refuse, signing_problem
 
 
 def register(sub):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import sys
 
-from workflow.report import audit
-from workflow.publish.deploy import DeployError, Target
-from workflow.model.sites import load_group
 from workflow.cli.commands import moment_arg
+from workflow.model.sites import load_group
+from workflow.publish.deploy import DeployError, Target
+from workflow.report import audit
 
 
 def register(sub):

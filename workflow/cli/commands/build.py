@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import gc  # the CLI freezes what lives to the end before forking
-
 import sys
 from pathlib import Path
 
 from workflow.build.pipeline import BuildError, BuildLocked, build
+from workflow.build.shard import parse_shard
 from workflow.cli.commands import moment_arg
 
 
@@ -23,6 +23,8 @@ def register(sub):
     p.add_argument("--jobs", type=int, default=2, metavar="N", help="同时构建的网站数（进程数，默认 2）")
     p.add_argument("--full", action="store_true",
                    help="全量构建：不使用上次构建的缓存，每个网站都重新构建")
+    p.add_argument("--shard", metavar="K/N", help="分片构建：只构建 N 份网站中的第 K 份（须同时给出 --index）")
+    p.add_argument("--index", type=Path, metavar="FILE", help="站群索引（govsite index 生成）：每条信息的判定取自其中")
     p.set_defaults(func=run)
 
 
@@ -34,9 +36,14 @@ def run(args) -> int:
         print("govsite build: --review（审核预览）与 --production（生产构建）不能同时使用", file=sys.stderr)
         return 2
     mode = "production" if args.production else "review" if args.review else "preview"
+    shard = parse_shard(args.shard) if args.shard else None
+    if shard and not args.index:
+        print("govsite build: --shard 须同时给出 --index（先运行 govsite index，各分片用同一份索引）", file=sys.stderr)
+        return 2
     try:
         result = build(args.root, args.sites, args.output, mode, args.as_of,
-                       jobs=args.jobs, incremental=not args.full, before_fork=gc.freeze)
+                       jobs=args.jobs, incremental=not args.full, before_fork=gc.freeze,
+                       index=args.index, shard=shard)
     except BuildLocked as exc:
         print(f"govsite build: 未构建：{exc}", file=sys.stderr)
         return 2

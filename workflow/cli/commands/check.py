@@ -5,18 +5,17 @@ request, not yet approved), 2 usage or configuration error."""
 from __future__ import annotations
 
 import gc  # the CLI freezes what lives to the end before forking
-
 import json
 import sys
 from pathlib import Path
 
-from workflow.review import changes, history
 from workflow.gate import stages
-from workflow.model.findings import ERROR
-from workflow.gate.parallel import decide
 from workflow.gate.gate import Gate
-from workflow.model.sites import load_group
+from workflow.gate.parallel import decide
 from workflow.gate.workers import WorkerDied
+from workflow.model.findings import ERROR
+from workflow.model.sites import load_group
+from workflow.review import changes, history
 
 
 def register(sub):

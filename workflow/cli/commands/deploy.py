@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from workflow.review.approval import ALLOWED_SIGNERS
-from workflow.publish.deploy import KEEP, DeployError, SwitchedError, Target, deploy
 from workflow.model.sites import load_group
+from workflow.publish.deploy import KEEP, DeployError, SwitchedError, Target, deploy
+from workflow.review.approval import ALLOWED_SIGNERS
 
 
 def positive(text: str) -> int:

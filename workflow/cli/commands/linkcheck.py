@@ -5,8 +5,8 @@ import json
 import sys
 from pathlib import Path
 
-from workflow.publish import linkcheck
 from workflow.model.sites import load_group
+from workflow.publish import linkcheck
 
 
 def register(sub):

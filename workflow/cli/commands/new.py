@@ -13,11 +13,11 @@ import re
 import sys
 
 from workflow.model import dates
-from workflow.policy.limits import deadlines
 from workflow.model.item_schema import COMMON, DEFAULT_TYPE, TYPE_FIELDS, TYPES
-from workflow.model.schema import BODY_PLACEHOLDER, PLACEHOLDER
 from workflow.model.items import SLUG_RE
+from workflow.model.schema import BODY_PLACEHOLDER, PLACEHOLDER
 from workflow.model.sites import load_group
+from workflow.policy.limits import deadlines
 
 SLUG_MAX = 60
 DISCLOSED = {"policy", "notice", "news"}     # 第十八条: the types whose disclosure deadline is checked

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from workflow.publish import nginx
 from workflow.gate.gate import Gate
 from workflow.model.sites import load_group
+from workflow.publish import nginx
 
 
 def register(sub):

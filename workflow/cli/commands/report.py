@@ -4,11 +4,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from workflow.model import dates
-from workflow.policy import workdays
-from workflow.model.sites import load_group
-from workflow.report.webreport import collect, write
 from workflow.cli.commands import date_arg
+from workflow.model import dates
+from workflow.model.sites import load_group
+from workflow.policy import workdays
+from workflow.report.webreport import collect, write
 
 
 def register(sub):

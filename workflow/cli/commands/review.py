@@ -3,15 +3,14 @@ signature, with the text changed since its last approval (workflow/review.py).""
 from __future__ import annotations
 
 import gc  # the CLI freezes what lives to the end before forking
-
 import sys
 from pathlib import Path
 
-from workflow.review import changes, history
-from workflow.report import reviewing as review
-from workflow.gate.parallel import decide
 from workflow.gate.gate import Gate
+from workflow.gate.parallel import decide
 from workflow.model.sites import load_group
+from workflow.report import reviewing as review
+from workflow.review import changes, history
 
 
 def register(sub):

@@ -6,11 +6,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from workflow.cli.commands.deploy import target_args
 from workflow.publish import release_signing
-from workflow.review.approval import ALLOWED_SIGNERS
 from workflow.publish.deploy import DeployError, SwitchedError, Target
 from workflow.publish.rollback import rollback
-from workflow.cli.commands.deploy import target_args
+from workflow.review.approval import ALLOWED_SIGNERS
 
 
 def register(sub):

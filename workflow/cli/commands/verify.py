@@ -18,8 +18,8 @@ from pathlib import Path
 
 from workflow.build import manifest
 from workflow.publish import release_signing, tamper, tool_errors
-from workflow.review.approval import ALLOWED_SIGNERS
 from workflow.publish.deploy import DeployError, Target
+from workflow.review.approval import ALLOWED_SIGNERS
 
 
 def register(sub):

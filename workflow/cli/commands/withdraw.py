@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from workflow.review import approval, permissions as policy, withdrawal
-from workflow.model import dates
-from workflow.rules import Checker
-from workflow.model.sites import load_group
 from workflow.cli.commands import refuse, signing_problem
+from workflow.model import dates
+from workflow.model.sites import load_group
+from workflow.review import approval, withdrawal
+from workflow.review import permissions as policy
+from workflow.rules import Checker
 
 
 def register(sub):

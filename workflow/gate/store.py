@@ -1,0 +1,172 @@
+"""The gate's remembered decisions, a file per site in the build's cache folder
+(output/.govsite-cache/decisions/<site>.pickle), and the digests they are keyed by.
+
+A remembered decision is used only when everything it was worked out from is
+unchanged: the file's key covers the code, the libraries, the reviewers' keys, the
+city's policy files, the group's shape and the site's site.yaml; each entry holds
+the item's content hash and its other inputs (its files, its Git history, the day
+when a rule read it: workflow/gate/gate.py). A stale entry is never used: it is
+simply not found.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from workflow import PACKAGE
+from workflow.model import items
+
+FORMAT = 2
+
+
+def digest(parts) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def tree(folder: Path, skip=("__pycache__",), skip_suffix: str | None = None) -> list[tuple[str, str]]:
+    """(relative path, sha256) of every file under `folder` (but those ending in
+    `skip_suffix`), sorted."""
+    folder = Path(folder)
+    if folder.is_file():
+        return [(folder.name, hashlib.sha256(folder.read_bytes()).hexdigest())]
+    if not folder.is_dir():
+        return []
+    found = []
+    for parent, dirs, names in os.walk(folder):     # symlinked folders are not entered (as rglob)
+        dirs[:] = [d for d in dirs if d not in skip]
+        for name in names:
+            path = os.path.join(parent, name)
+            if (skip_suffix and name.endswith(skip_suffix)) or not os.path.isfile(path):
+                continue
+            with open(path, "rb") as f:
+                found.append((os.path.relpath(path, folder).replace(os.sep, "/"),
+                              hashlib.sha256(f.read()).hexdigest()))
+    return sorted(found)
+
+
+# Every library whose behaviour can change a finding or a page.
+LIBRARIES = ("pelican", "jinja2", "markupsafe", "cmarkgfm", "markdown", "pyyaml", "nh3", "lxml", "idna", "sshsig",
+             "cryptography", "chinese-calendar", "pypinyin", "pagefind", "pagefind-bin-extended",
+             "beautifulsoup4", "feedgenerator", "python-dateutil", "holidays", "openpyxl", "linkchecker", "pillow")
+
+
+def library_versions() -> list[str]:
+    from importlib import metadata
+
+    out = []
+    for name in LIBRARIES:
+        try:
+            out.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            out.append(f"{name}==absent")
+    return out
+
+
+def code() -> list:
+    """The code and libraries every decision and every page is worked out by."""
+    return [FORMAT, sys.version, *library_versions(), "workflow", *tree(PACKAGE)]
+
+
+def group_config(group) -> list:
+    """What an item's decision may read of the other sites: which sites there are and their
+    domains (links), who receives syndication, the portal's topics."""
+    return [json.dumps([s.id, s.type, s.domain, s.data.get("syndication"), s.data.get("topics")],
+                       ensure_ascii=False, sort_keys=True, default=str) for s in group.sites.values()]
+
+
+def decisions_keys(group) -> dict[str, str]:
+    """Per site, what its items' remembered decisions hold for: the code, the reviewers'
+    keys, the city's policy files, the group's shape and the site's own site.yaml. Not the
+    day: a decision that read the day says so (Decision.day) and holds for that day only."""
+    root = group.root
+    common = [*code(), "keys", *tree(root / "keys"), "policy", *tree(root / "policy"), *group_config(group)]
+    return {s.id: digest([*common, s.id, (s.dir / "site.yaml").read_bytes()]) for s in group.sites.values()}
+
+
+class DecisionFiles:
+    """The decision files of one cache folder."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def load(self, keys: dict[str, str]) -> DecisionStore:
+        """The remembered decisions of every site whose key (decisions_keys) is unchanged."""
+        entries, loaded = {}, {}
+        for path in sorted(self.folder.glob("*.pickle")):
+            if path.stem not in keys:
+                continue
+            try:
+                with open(path, "rb") as f:
+                    stored_key, found = pickle.load(f)
+            except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError, TypeError):
+                continue
+            if stored_key == keys[path.stem]:
+                entries.update(found)
+                loaded[path.stem] = found
+        return DecisionStore(entries, loaded)
+
+    def save(self, keys: dict[str, str], decisions, known: DecisionStore | None = None) -> None:
+        """Save `decisions`, a file per site; a site whose decisions are all as
+        loaded from its file (`known`) is not written again."""
+        stored = known.entries if known is not None else {}
+        loaded = known.loaded if known is not None else {}
+        by_site: dict[str, dict] = {}
+        for d in decisions:
+            if d.volatile:
+                continue        # depends on the clock beyond the day: decided again next time
+            k = (str(d.item.path), d.item.sha256)
+            old = stored.get(k)
+            by_site.setdefault(d.item.site_id or "", {})[k] = \
+                old if old is not None and old.inputs == d.inputs else slim(d)
+        for sid, entries in by_site.items():
+            before = loaded.get(sid, {})
+            if before.keys() != entries.keys() or any(before[k] is not v for k, v in entries.items()):
+                if sid in keys:
+                    self._write(self.folder / f"{sid}.pickle",
+                                pickle.dumps((keys[sid], entries), pickle.HIGHEST_PROTOCOL))
+
+    def _write(self, path: Path, data: bytes) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+
+
+def entry(decision) -> tuple:
+    """(path, content hash) -> the decision without the item's bytes and text."""
+    return (str(decision.item.path), decision.item.sha256), slim(decision)
+
+
+def slim(decision):
+    """A decision without the item's bytes and text: they are read again (and
+    must hash the same) when the decision is used. Unreadable items stay whole."""
+    if decision.item.meta is None:
+        return decision
+    return replace(decision, item=replace(decision.item, raw=b"", text="", body="", canonical=b""))
+
+
+class DecisionStore:
+    """Remembered decisions by (path, content hash); the gate looks here before
+    parsing and checking an item."""
+
+    def __init__(self, entries: dict, loaded: dict | None = None):
+        self.entries = entries
+        self.loaded = loaded or {}      # site -> the entries its file held
+
+    def add(self, entries) -> None:
+        self.entries.update(entries)
+
+    def get(self, key, raw: bytes):
+        known = self.entries.get(key)
+        if known is None or known.item.meta is None:
+            return known
+        return replace(known, item=items.restore(known.item, raw))
