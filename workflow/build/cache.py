@@ -6,6 +6,9 @@ web root, so nothing here is ever deployed or served by a site.
                         the link findings of its pages; a site whose digest
                         is unchanged is not rebuilt
     decisions/<site>.pickle  the gate's decisions (workflow/gate/store.py)
+    timings.json        the last build's wall time and CPU seconds by stage
+                        (read, gate, pelican, search, links, manifest): for
+                        benchmarks/run.py and an operator wondering where time goes
 
 Every entry is keyed by what it was computed from, so a stale entry is never
 used: it is simply not found.
@@ -98,6 +101,11 @@ class BuildCache:
 
     def save_sites(self, entries: dict) -> None:
         self._write(self.dir / "fingerprints.json", json.dumps(entries, ensure_ascii=False).encode("utf-8"))
+
+    def save_timings(self, result) -> None:
+        timings = {"seconds": round(result.seconds, 3), "sites_built": [r.site for r in result.sites],
+                   "stages_cpu_s": {k: round(v, 3) for k, v in sorted(result.cpu.items())}}
+        self._write(self.dir / "timings.json", json.dumps(timings).encode("utf-8"))
 
     def _write(self, path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

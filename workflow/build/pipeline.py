@@ -16,8 +16,10 @@ import datetime as dt
 import fcntl
 import json
 import os
+import resource
 import shutil
 import time
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +50,7 @@ class SiteResult:
     published: int
     refused: int
     seconds: float
+    cpu: dict[str, float] = field(default_factory=dict)    # CPU seconds by stage (pelican, search, links, manifest)
 
 
 @dataclass
@@ -58,6 +61,7 @@ class BuildResult:
     pages: dict[str, list[Finding]] = field(default_factory=dict)   # page -> link findings
     seconds: float = 0.0
     unchanged: list[str] = field(default_factory=list)              # sites kept as last built
+    cpu: Counter = field(default_factory=Counter)                  # CPU seconds by stage, every process
 
     @property
     def refused(self) -> list[Decision]:
@@ -133,8 +137,12 @@ def _build(group: Group, only, output: Path, mode: str, as_of, echo, jobs: int, 
         shutil.rmtree(staging, ignore_errors=True)
     cache.save_sites(entries)
     result.pages = pages
+    result.cpu.update(gate.cpu)
+    for b in built:
+        result.cpu.update(b.result.cpu)
     write_report(output / "report.json", group, decisions, mode, as_of, pages)
     result.seconds = time.monotonic() - started
+    cache.save_timings(result)
     pages = sum(s.pages for s in result.sites)
     kept = f"，{len(result.unchanged)} 个网站无变化未重建" if result.unchanged else ""
     echo(f"完成：{len(result.sites)} 个网站，{pages} 个页面{kept}，用时 {result.seconds:.1f} 秒；"
@@ -204,15 +212,21 @@ def build_sites(sites, run: Run, staging: Path, decisions, cache: BuildCache, in
         started = time.monotonic()
         site = group.sites[site_id]
         progress(f"content/{site_id}/")
+        clock = StageClock()
         result = build_site(site, run, staging / site_id, decisions, jinja_cache=cache.dir / "jinja")
+        clock.lap("pelican")
         indexing = search.start_index(staging / site_id)
         try:
             pages, deferred = linkgraph.check_site(staging, group, site_id, mode)
+            clock.lap("links")
         finally:
             search.finish_index(indexing)
+            clock.lap("search", children=True)
         manifest.write_manifest(staging / site_id, manifest.path_for(staging, site_id), site,
                                 [d for d in decisions if d.item.site_id == site_id], info)
+        clock.lap("manifest")
         result.seconds = time.monotonic() - started
+        result.cpu = clock.spent
         return Built(result, pages, deferred)
 
     results: list[Built] = []
@@ -227,6 +241,27 @@ def build_sites(sites, run: Run, staging: Path, decisions, cache: BuildCache, in
         results = [_done(one(s.id), group, echo) for s in order]
     position = {s.id: i for i, s in enumerate(sites)}
     return sorted(results, key=lambda b: position[b.result.site])
+
+
+class StageClock:
+    """CPU seconds of this process by stage; `children=True` also counts the children
+    waited for since the last lap (pagefind runs beside the link check and is waited
+    for after it). The benchmark's breakdown of a build."""
+
+    def __init__(self):
+        self.spent: dict[str, float] = {}
+        self._own, self._children = time.process_time(), self._waited()
+
+    @staticmethod
+    def _waited() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    def lap(self, stage: str, children: bool = False) -> None:
+        own, waited = time.process_time(), self._waited()
+        spent = own - self._own + (waited - self._children if children else 0.0)
+        self.spent[stage] = self.spent.get(stage, 0.0) + spent
+        self._own, self._children = own, waited
 
 
 def _done(built: Built, group: Group, echo) -> Built:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import time
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -52,6 +54,7 @@ class Gate:
         self.store = store       # decisions of earlier builds by content hash (workflow.buildcache)
         self._decided: dict[str, Decision] = {}    # a gate decides at one moment: each file is read once
         self._all: list[Decision] | None = None
+        self.cpu: Counter = Counter()    # CPU seconds of this process by stage (read, gate): the benchmark's
 
     def decide(self, path: Path) -> Decision:
         path = os.path.abspath(path)
@@ -98,13 +101,18 @@ class Gate:
         return replace(decision, state=State.SCHEDULED if due else State.PUBLISHED)
 
     def _decide_path(self, path: str) -> Decision:
+        started = time.process_time()
         try:
             item = self.checker.load(Path(path))
         except Exception as exc:
             rel = os.path.relpath(path, self.group.root)
             item = Item(Path(path), rel, None, None, b"")
             item.findings.append(internal_error(item, self.checker.load, exc))
-        return self._decide(item)
+        read = time.process_time()
+        decision = self._decide(item)
+        self.cpu["read"] += read - started
+        self.cpu["gate"] += time.process_time() - read
+        return decision
 
     def _decide(self, item: Item) -> Decision:
         self.checker.read_the_day = False

@@ -35,11 +35,17 @@ def decide(gate: Gate, jobs: int = 2, paths=None, before_fork=lambda: None) -> l
 
         def work(task, progress):
             _, site_paths = task
+            gate.cpu.clear()            # a fresh fork inherits what the parent counted so far
             found = []
             for p in site_paths:
                 progress(str(p.relative_to(group.root)))
                 found.append(gate.decide(p))
-            return [store.entry(d) for d in found]     # the parent reads the bytes again
+            return [store.entry(d) for d in found], dict(gate.cpu)    # the parent reads the bytes again
 
-        workers.run(order, work, jobs, gate.store.add, before_fork)
+        def done(result):
+            entries, cpu = result
+            gate.store.add(entries)
+            gate.cpu.update(cpu)
+
+        workers.run(order, work, jobs, done, before_fork)
     return gate.decide_all(paths, files)
