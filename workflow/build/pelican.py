@@ -17,6 +17,10 @@ from workflow.gate.gate import Decision, Gate
 from workflow.model import dates
 
 
+def run_of(settings) -> runs.Run:
+    return runs.of(settings)
+
+
 def gate_of(settings) -> Gate:
     return runs.of(settings).gate
 

@@ -98,21 +98,25 @@ class DecisionFiles:
     def __init__(self, folder: Path):
         self.folder = Path(folder)
 
-    def load(self, keys: dict[str, str]) -> DecisionStore:
-        """The remembered decisions of every site whose key (decisions_keys) is unchanged."""
-        entries, loaded = {}, {}
-        for path in sorted(self.folder.glob("*.pickle")):
-            if path.stem not in keys:
-                continue
-            try:
-                with open(path, "rb") as f:
-                    stored_key, found = pickle.load(f)
-            except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError, TypeError):
-                continue
-            if stored_key == keys[path.stem]:
-                entries.update(found)
-                loaded[path.stem] = found
-        return DecisionStore(entries, loaded)
+    def load(self, keys: dict[str, str], content: Path | None = None) -> DecisionStore:
+        """The remembered decisions of every site whose key (decisions_keys) is unchanged.
+        With `content` (the group's content folder) a site's file is read only when one of
+        its items is first looked up: a build that decides few sites reads few files."""
+        store = DecisionStore({}, {}, fetch=lambda sid: self._read(sid, keys), content=content)
+        if content is None:
+            for path in sorted(self.folder.glob("*.pickle")):
+                store.fetch_site(path.stem)
+        return store
+
+    def _read(self, sid: str, keys: dict[str, str]) -> dict | None:
+        if sid not in keys:
+            return None
+        try:
+            with open(self.folder / f"{sid}.pickle", "rb") as f:
+                stored_key, found = pickle.load(f)
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError, TypeError):
+            return None
+        return found if stored_key == keys[sid] else None
 
     def save(self, keys: dict[str, str], decisions, known: DecisionStore | None = None) -> None:
         """Save `decisions`, a file per site; a site whose decisions are all as
@@ -156,16 +160,32 @@ def slim(decision):
 
 class DecisionStore:
     """Remembered decisions by (path, content hash); the gate looks here before
-    parsing and checking an item."""
+    parsing and checking an item. `fetch(site id)` reads a site's remembered
+    decisions when one of its items is first looked up (`content`: where sites are)."""
 
-    def __init__(self, entries: dict, loaded: dict | None = None):
+    def __init__(self, entries: dict, loaded: dict | None = None, fetch=None, content: Path | None = None):
         self.entries = entries
-        self.loaded = loaded or {}      # site -> the entries its file held
+        self.loaded = loaded if loaded is not None else {}      # site -> the entries its file held
+        self._fetch = fetch
+        self._content = os.path.join(os.path.abspath(content), "") if content is not None else None
+        self._tried: set[str] = set()
 
     def add(self, entries) -> None:
         self.entries.update(entries)
 
+    def fetch_site(self, sid: str) -> None:
+        if sid in self._tried or self._fetch is None:
+            return
+        self._tried.add(sid)
+        found = self._fetch(sid)
+        if found is not None:
+            self.loaded[sid] = found
+            for k, v in found.items():
+                self.entries.setdefault(k, v)
+
     def get(self, key, raw: bytes):
+        if self._content is not None and key[0].startswith(self._content):
+            self.fetch_site(key[0][len(self._content):].split(os.sep, 1)[0])
         known = self.entries.get(key)
         if known is None or known.item.meta is None:
             return known

@@ -52,6 +52,19 @@ class History:
         """The commits that touched the file: what a cached decision about it depends on."""
         return tuple(c.sha for c, _, _ in self.log.get(relpath, ()))
 
+    def site_keys(self) -> dict[str, str]:
+        """Per folder under content/: a digest of the commits that touched its files (what a
+        build's summary of a site's decisions depends on: workflow/build/summary.py)."""
+        import hashlib
+
+        found: dict[str, hashlib._Hash] = {}
+        for relpath in sorted(self.log):
+            parts = relpath.split("/")
+            if len(parts) >= 3 and parts[0] == "content":
+                h = found.setdefault(parts[1], hashlib.sha256())
+                h.update(f"{relpath}\0{','.join(self.key(relpath))}\n".encode("utf-8", "surrogateescape"))
+        return {sid: h.hexdigest() for sid, h in found.items()}
+
     def text_changes(self, relpath: str) -> list[Commit]:
         """Commits that changed the item's canonical text, newest first."""
         if relpath not in self._changes:
