@@ -8,6 +8,8 @@ the file it was on, never waited for (workflow/workers.py).
 """
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from workflow.gate import store, workers
@@ -18,7 +20,8 @@ from workflow.model.items import find_items
 PARALLEL_MIN = 100      # below this many items a worker costs more than it saves
 
 
-def decide(gate: Gate, jobs: int = 2, paths=None, before_fork=lambda: None) -> list[Decision]:
+def decide(gate: Gate, jobs: int = 2, paths: Sequence[str | os.PathLike[str]] | None = None,
+           before_fork: Callable[[], None] = lambda: None) -> list[Decision]:
     """The gate's decision for every item (or those under `paths`). Items not
     remembered are checked in forked workers, a site per task. `govsite check`
     decides the same way."""
@@ -33,7 +36,7 @@ def decide(gate: Gate, jobs: int = 2, paths=None, before_fork=lambda: None) -> l
     if jobs > 1 and sum(map(len, todo.values())) >= 2 * PARALLEL_MIN:
         order = sorted(todo.items(), key=lambda kv: -len(kv[1]))
 
-        def work(task, progress):
+        def work(task: tuple[str, list[Path]], progress: Callable[[str], None]) -> list[store.Entry]:
             _, site_paths = task
             found = []
             for p in site_paths:
