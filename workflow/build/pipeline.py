@@ -123,9 +123,9 @@ def _build(group: Group, only, output: Path, mode: str, as_of, echo, jobs: int, 
     result.pages = pages
     write_report(output / "report.json", group, decisions, mode, as_of, pages)
     result.seconds = time.monotonic() - started
-    pages = sum(s.pages for s in result.sites)
+    total = sum(s.pages for s in result.sites)
     kept = f"，{len(result.unchanged)} 个网站无变化未重建" if result.unchanged else ""
-    echo(f"完成：{len(result.sites)} 个网站，{pages} 个页面{kept}，用时 {result.seconds:.1f} 秒；"
+    echo(f"完成：{len(result.sites)} 个网站，{total} 个页面{kept}，用时 {result.seconds:.1f} 秒；"
          f"拒绝发布 {len(result.refused)} 条（详见 {output / 'report.json'}）")
     return result
 
@@ -260,7 +260,7 @@ def swap_in(staging: Path, output: Path, site_ids: list[str]) -> None:
 
 def item_url(group: Group, decision: Decision, mode: str) -> str | None:
     item = decision.item
-    site = group.sites.get(item.site_id)
+    site = group.sites.get(item.site_id) if item.site_id else None
     if site is None or item.column is None:
         return None
     return f"{site_url(site, mode)}/{item.column}/{item.slug}.html"

@@ -17,7 +17,8 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any, Generic, TypeVar, cast
 
-from workflow.errors import WorkerDied, WorkerFailed
+from workflow.errors import WorkerDied as WorkerDied  # re-exported: what `run` raises
+from workflow.errors import WorkerFailed
 
 _Task = TypeVar("_Task")
 _Result = TypeVar("_Result")

@@ -32,7 +32,7 @@ _EXTRA_BREAKS = re.compile("[\x85\u2028\u2029]")
 
 @dataclass
 class Loaded:
-    data: object
+    data: Any                      # the document: parsed YAML, whatever it holds
     lines: dict[str, int] = field(default_factory=dict)  # key -> 1-based file line
     error: str | None = None       # Chinese description of a parse failure
     error_line: int | None = None  # 1-based file line of the failure

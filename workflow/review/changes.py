@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workflow.errors import ChangeError
+from workflow.errors import ChangeError as ChangeError  # re-exported: what changed_files raises
 
 if TYPE_CHECKING:
     from workflow.model.sites import Group
