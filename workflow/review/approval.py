@@ -137,7 +137,7 @@ class Verifier:
     """Verifies approvals against one allowed_signers, remembering verdicts by
     content hash (checking and building the same item pays once). One per run."""
 
-    def __init__(self, signers: list[Signer]):
+    def __init__(self, signers: list[Signer]) -> None:
         self.signers = signers
         self._verdicts: dict[tuple[bytes, str, str, dt.datetime], Verdict] = {}
 

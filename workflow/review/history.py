@@ -38,7 +38,7 @@ class Commit:
 
 
 class History:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._log: dict[str, list[tuple[Commit, str, str]]] | None = None
         self._changes: dict[str, list[Commit]] = {}
