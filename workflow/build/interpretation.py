@@ -58,7 +58,7 @@ def relations(group, decisions, mode: str) -> tuple[dict[str, list[Related]], di
     for k, d in published.items():
         found = target(d.item)
         policy = published.get(key(*found)) if found else None
-        if policy is None:
+        if found is None or policy is None:
             continue
         readings.setdefault(key(*found), []).append(related(d, group, mode))
         policies[k] = related(policy, group, mode)

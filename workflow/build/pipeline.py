@@ -19,7 +19,7 @@ import os
 import resource
 import shutil
 import time
-from collections import Counter
+from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,7 +63,7 @@ class BuildResult:
     pages: dict[str, list[Finding]] = field(default_factory=dict)   # page -> link findings
     seconds: float = 0.0
     unchanged: list[str] = field(default_factory=list)              # sites kept as last built
-    cpu: Counter = field(default_factory=Counter)                  # CPU seconds by stage, every process
+    cpu: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))   # CPU seconds by stage
     gate: Gate | None = None
 
     @property
@@ -155,15 +155,14 @@ def _build(group: Group, only, output: Path, mode: str, as_of, echo, jobs: int, 
         shutil.rmtree(staging, ignore_errors=True)
     cache.save_sites(entries)
     result.pages = pages
-    result.cpu.update(gate.cpu)
-    for b in built:
-        result.cpu.update(b.result.cpu)
+    for stage, seconds in [*gate.cpu.items(), *(kv for b in built for kv in b.result.cpu.items())]:
+        result.cpu[stage] += seconds
     write_report_chunks(output / "report.json", [sums[f].report for f in folders], mode, as_of, pages)
     result.seconds = time.monotonic() - started
     cache.save_timings(result)
-    pages = sum(s.pages for s in result.sites)
+    total = sum(s.pages for s in result.sites)
     kept_text = f"，{len(result.unchanged)} 个网站无变化未重建" if result.unchanged else ""
-    echo(f"完成：{len(result.sites)} 个网站，{pages} 个页面{kept_text}，用时 {result.seconds:.1f} 秒；"
+    echo(f"完成：{len(result.sites)} 个网站，{total} 个页面{kept_text}，用时 {result.seconds:.1f} 秒；"
          f"拒绝发布 {len(result.refused)} 条（详见 {output / 'report.json'}）")
     return result
 
@@ -324,7 +323,7 @@ def swap_in(staging: Path, output: Path, site_ids: list[str]) -> None:
 
 def item_url(group: Group, decision: Decision, mode: str) -> str | None:
     item = decision.item
-    site = group.sites.get(item.site_id)
+    site = group.sites.get(item.site_id) if item.site_id else None
     if site is None or item.column is None:
         return None
     return f"{site_url(site, mode)}/{item.column}/{item.slug}.html"

@@ -13,9 +13,11 @@ import datetime as dt
 import hashlib
 import os
 import time
-from collections import Counter
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from workflow.model import dates
 from workflow.model import files as attachments
@@ -27,6 +29,9 @@ from workflow.review.permissions import State
 from workflow.rules import Checker, internal_error
 from workflow.rules.approvals import valid_approvals
 
+if TYPE_CHECKING:
+    from workflow.gate.store import DecisionStore
+
 
 @dataclass
 class Decision:
@@ -34,12 +39,12 @@ class Decision:
     state: State
     findings: list[Finding] = field(default_factory=list)
     approvals: dict[str, str] = field(default_factory=dict)   # level -> reviewer id
-    withdrawal: dict | None = None                            # the verified withdrawal, if WITHDRAWN
-    inputs: tuple = ()           # what besides the item's bytes it was decided from (Gate.inputs)
+    withdrawal: dict[str, Any] | None = None                  # the verified withdrawal, if WITHDRAWN
+    inputs: tuple[object, ...] = ()   # what besides the item's bytes it was decided from (Gate.inputs)
     files: dict[str, str] = field(default_factory=dict)       # published file -> sha256 its approvals cover
     volatile: bool = False       # depends on the clock beyond the day: never remembered
     day: dt.date | None = None   # the day it holds for, when a rule read the day (deadlines)
-    pending: tuple = ()          # review preview only: the levels it still awaits (shown, not published)
+    pending: tuple[str, ...] = ()    # review preview only: the levels it still awaits (shown, not published)
 
     @property
     def published(self) -> bool:
@@ -47,32 +52,32 @@ class Decision:
 
 
 class Gate:
-    def __init__(self, group: Group, as_of: dt.datetime | None = None, store=None):
+    def __init__(self, group: Group, as_of: dt.datetime | None = None, store: DecisionStore | None = None) -> None:
         self.group = group
         self.as_of = as_of or dates.now()
         self.checker = Checker(group, self.as_of.date())
         self.store = store       # decisions of earlier builds by content hash (workflow.buildcache)
         self._decided: dict[str, Decision] = {}    # a gate decides at one moment: each file is read once
         self._all: list[Decision] | None = None
-        self.cpu: Counter = Counter()    # CPU seconds of this process by stage (read, gate): the benchmark's
+        self.cpu: defaultdict[str, float] = defaultdict(float)    # CPU seconds of this process by stage (read, gate): the benchmark's
 
-    def decide(self, path: Path) -> Decision:
-        path = os.path.abspath(path)
-        if not self.recall(path):
-            self._decided[path] = self._decide_path(path)
-        return self._decided[path]
+    def decide(self, path: str | os.PathLike[str]) -> Decision:
+        key = os.path.abspath(path)
+        if not self.recall(key):
+            self._decided[key] = self._decide_path(key)
+        return self._decided[key]
 
-    def recall(self, path: Path) -> bool:
+    def recall(self, path: str | os.PathLike[str]) -> bool:
         """Decide `path` from the store alone, if it holds the file's content and inputs."""
-        path = os.path.abspath(path)
-        if path not in self._decided:
-            known = self._known(path)
+        key = os.path.abspath(path)
+        if key not in self._decided:
+            known = self._known(key)
             if known is None:
                 return False
-            self._decided[path] = known
+            self._decided[key] = known
         return True
 
-    def inputs(self, item: Item) -> tuple:
+    def inputs(self, item: Item) -> tuple[object, ...]:
         """What a decision about `item` rests on besides its bytes (and the store's key):
         the files it lists (by stat), the commits that touched it, and whether the
         items it links to exist."""
@@ -97,7 +102,8 @@ class Gate:
         """A remembered decision at this gate's moment: a scheduled item's date may have come."""
         if decision.state not in (State.PUBLISHED, State.SCHEDULED):
             return decision
-        due = decision.item.fields["date"] > self.as_of
+        date: dt.datetime = decision.item.fields["date"]
+        due = date > self.as_of
         return replace(decision, state=State.SCHEDULED if due else State.PUBLISHED)
 
     def _decide_path(self, path: str) -> Decision:
@@ -139,7 +145,8 @@ class Gate:
                             volatile=volatile)
         if has_errors(findings):
             return Decision(item, State.REFUSED, findings, inputs=inputs, volatile=volatile)
-        state = State.SCHEDULED if item.fields["date"] > self.as_of else State.PUBLISHED
+        date: dt.datetime = item.fields["date"]
+        state = State.SCHEDULED if date > self.as_of else State.PUBLISHED
         return Decision(item, state, findings, approvals, inputs=inputs, files=files, volatile=volatile)
 
     def admit(self, decision: Decision) -> None:
@@ -147,7 +154,8 @@ class Gate:
         self._decided[os.path.abspath(decision.item.path)] = decision
         self._all = None
 
-    def decide_all(self, paths=None, files=None) -> list[Decision]:
+    def decide_all(self, paths: Sequence[str | os.PathLike[str]] | None = None,
+                   files: list[Path] | None = None) -> list[Decision]:
         """Every item's decision (or those under `paths`; `files`: find_items already ran)."""
         if paths:
             return [self.decide(p) for p in files or find_items(self.group, paths)]

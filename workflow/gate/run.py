@@ -6,8 +6,9 @@ process (the tests, a long-lived service) never see each other's state.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from workflow.gate.gate import Decision, Gate
 from workflow.model.sites import Group
@@ -45,7 +46,7 @@ class Run:
 SETTING = "GOVSITE_RUN"
 
 
-def of(settings) -> Run:
+def of(settings: Mapping[str, Any]) -> Run:
     """The run a Pelican plugin works for (put into the site's settings by the build)."""
     run = settings.get(SETTING)
     if not isinstance(run, Run):

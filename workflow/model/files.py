@@ -13,6 +13,20 @@ import os
 import re
 import stat
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from workflow.model.items import Item
+
+
+class Limits(Protocol):
+    """The city's attachment policy (workflow/policy/limits.py reads it)."""
+
+    @property
+    def extensions(self) -> tuple[str, ...]: ...
+
+    @property
+    def max_bytes(self) -> int: ...
 
 
 def size_label(size: int) -> str:
@@ -26,7 +40,7 @@ def size_label(size: int) -> str:
 _BAD_NAME = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 
 
-def problems(name: str, item_dir: Path, lim) -> list[tuple[str, str, str]]:
+def problems(name: str, item_dir: Path, lim: Limits) -> list[tuple[str, str, str]]:
     """(rule, message, fix) for one attachment file name; empty when it may be published."""
     text = str(name)
     if _BAD_NAME.search(text) or not text.strip():
@@ -72,12 +86,12 @@ def _under(p: Path, folder: Path) -> bool:
         return False
 
 
-def listed(item) -> list[str]:
+def listed(item: Item) -> list[str]:
     """Every file an item lists for publication beside it (attachments; images, when an item has them)."""
     return [a["file"] for a in item.fields.get("attachments", []) if isinstance(a.get("file"), str)]
 
 
-def covered(item, lim) -> list[tuple[str, int, str]]:
+def covered(item: Item, lim: Limits) -> list[tuple[str, int, str]]:
     """(name, size, sha256) of every listed file that may be published: what an approval signs.
     Files with a problem (missing, outside, a symlink, too large) are left out: their rule refuses the item."""
     out = []
@@ -106,11 +120,11 @@ def sha256_of(path: Path) -> tuple[str | None, int]:
     return h.hexdigest(), size
 
 
-def stat_key(item) -> tuple:
+def stat_key(item: Item) -> tuple[tuple[object, ...], ...]:
     """What says an item's listed files are unchanged since they were hashed (size,
     modification time, inode, change time), without reading them; a symlink or a
     missing file is part of the key too."""
-    out = []
+    out: list[tuple[object, ...]] = []
     for name in listed(item):
         if _BAD_NAME.search(name) or "\\" in name:
             out.append((name, "bad"))

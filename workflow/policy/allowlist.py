@@ -98,7 +98,7 @@ def allowlist_for(group, site=None, base: Allowlist | None = None) -> Allowlist:
     site's `links.allow` in site.yaml."""
     base = base or load_allowlist(group.root)
     own = [s.domain for s in group.sites.values() if s.domain]
-    extra = []
+    extra: list[str] = []
     for s in ([site] if site else group.sites.values()):
         extra += ((s.data.get("links") or {}).get("allow") or [])
     bad = [(p, why) for p in extra if (why := _bad_pattern(p))]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from workflow.model.schema import Field
+from workflow.model.schema import Field, FieldOptions
 from workflow.policy import data
 
 ATTACHMENTS = {
@@ -14,7 +14,7 @@ ATTACHMENTS = {
     "max_mb": Field("单个附件大小上限（MB）", kind="number", required=True, example="20"),
 }
 
-_COUNT = dict(kind="int", required=True)
+_COUNT = FieldOptions(kind="int", required=True)
 DEADLINES = {
     "disclosure_workdays": Field("信息公开期限（工作日，第十八条）", example="20", **_COUNT),
     "letter_reply_workdays": Field("留言答复期限（工作日，第二十四条）", example="7", **_COUNT),
