@@ -114,8 +114,8 @@ def _build(group: Group, only, output: Path, mode: str, as_of, echo, jobs: int, 
     folders = summaries.folders(group)
     todo = [f for f in folders if f not in kept]
     try:
-        decisions = decide(gate, jobs, paths=[group.content / f for f in todo], before_fork=run.before_fork) \
-            if todo else []
+        decisions = decide(gate, jobs, paths=[group.content / f for f in todo], before_fork=run.before_fork,
+                           lean=True) if todo else []
     except workers.WorkerDied as exc:
         raise BuildError(f"检查信息的进程中断：{exc}；原有输出未改动") from exc
     cache.save_decisions(keys, decisions, gate.store)

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workflow.model import dates
+from workflow.errors import BuildError
+from workflow.gate.store import is_slim, slim
+from workflow.model import dates, items
 from workflow.model import files as attachments
 from workflow.model.findings import Finding, has_errors
 from workflow.model.items import Item, find_items, symlink_in
@@ -58,14 +60,30 @@ class Gate:
         self.checker = Checker(group, self.as_of.date())
         self.store = store       # decisions of earlier builds by content hash (workflow.buildcache)
         self._decided: dict[str, Decision] = {}    # a gate decides at one moment: each file is read once
-        self._all: list[Decision] | None = None
+        self._all: list[Path] | None = None      # every item file, found once
         self.cpu: defaultdict[str, float] = defaultdict(float)    # CPU seconds of this process by stage (read, gate): the benchmark's
 
     def decide(self, path: str | os.PathLike[str]) -> Decision:
+        """The item's decision, with its bytes (read again if dropped: they must hash the same)."""
+        key = os.path.abspath(path)
+        decision = self.lean(key)
+        if is_slim(decision):
+            decision = self._decided[key] = self._restored(key, decision)
+        return decision
+
+    def lean(self, path: str | os.PathLike[str]) -> Decision:
+        """The item's decision, its bytes and text possibly dropped: what a build keeps of
+        every item of a large group (a site's worker reads its own items' bytes again)."""
         key = os.path.abspath(path)
         if not self.recall(key):
             self._decided[key] = self._decide_path(key)
         return self._decided[key]
+
+    def _restored(self, path: str, decision: Decision) -> Decision:
+        raw = _read(path)
+        if raw is None or hashlib.sha256(raw).hexdigest() != decision.item.sha256:
+            raise BuildError(f"{decision.item.relpath} 在构建过程中被修改或删除：请等改动完成后重新构建")
+        return replace(decision, item=items.restore(decision.item, raw))
 
     def recall(self, path: str | os.PathLike[str]) -> bool:
         """Decide `path` from the store alone, if it holds the file's content and inputs."""
@@ -91,7 +109,7 @@ class Gate:
         raw = _read(path)
         if raw is None:
             return None
-        known = self.store.get((path, hashlib.sha256(raw).hexdigest()), raw)
+        known = self.store.get((path, hashlib.sha256(raw).hexdigest()))
         if known is None or (known.item.meta is not None and self.inputs(known.item) != known.inputs):
             return None
         if known.day is not None and known.day != self.as_of.date():
@@ -155,13 +173,23 @@ class Gate:
         self._all = None
 
     def decide_all(self, paths: Sequence[str | os.PathLike[str]] | None = None,
-                   files: list[Path] | None = None) -> list[Decision]:
-        """Every item's decision (or those under `paths`; `files`: find_items already ran)."""
+                   files: list[Path] | None = None, lean: bool = False) -> list[Decision]:
+        """Every item's decision (or those under `paths`; `files`: find_items already ran).
+        `lean`: as `lean()` gives them, and dropping the bytes of those decided here."""
         if paths:
-            return [self.decide(p) for p in files or find_items(self.group, paths)]
-        if self._all is None:    # a gate decides at one moment: the group is read once
-            self._all = [self.decide(p) for p in files or find_items(self.group)]
-        return list(self._all)
+            found = files or find_items(self.group, paths)
+        else:                   # a gate decides at one moment: the group is read once
+            if self._all is None:
+                self._all = files or find_items(self.group)
+            found = self._all
+        if not lean:
+            return [self.decide(p) for p in found]
+        out = []
+        for p in found:
+            key = os.path.abspath(p)
+            decision = self._decided[key] = slim(self.lean(key))
+            out.append(decision)
+        return out
 
 
 def _read(path: str) -> bytes | None:

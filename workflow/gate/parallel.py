@@ -21,10 +21,10 @@ PARALLEL_MIN = 100      # below this many items a worker costs more than it save
 
 
 def decide(gate: Gate, jobs: int = 2, paths: Sequence[str | os.PathLike[str]] | None = None,
-           before_fork: Callable[[], None] = lambda: None) -> list[Decision]:
+           before_fork: Callable[[], None] = lambda: None, lean: bool = False) -> list[Decision]:
     """The gate's decision for every item (or those under `paths`). Items not
     remembered are checked in forked workers, a site per task. `govsite check`
-    decides the same way."""
+    decides the same way. `lean`: the decisions without the items' bytes (Gate.lean)."""
     group = gate.group
     if gate.store is None:
         gate.store = DecisionStore({})
@@ -53,4 +53,4 @@ def decide(gate: Gate, jobs: int = 2, paths: Sequence[str | os.PathLike[str]] | 
                 gate.cpu[stage] += seconds
 
         workers.run(order, work, jobs, done, before_fork)
-    return gate.decide_all(paths, files)
+    return gate.decide_all(paths, files, lean=lean)

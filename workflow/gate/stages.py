@@ -94,6 +94,7 @@ def admit_pending(gate: Gate, decisions: list[Decision]) -> list[Decision]:
     out = []
     for d in decisions:
         if d.state == State.REFUSED and d.item.meta is not None and only_pending(d.findings):
+            d = gate.decide(d.item.path)            # with its bytes: its approvals are verified again
             item = d.item
             date: dt.datetime = item.fields["date"]
             state = State.SCHEDULED if date > gate.as_of else State.PUBLISHED

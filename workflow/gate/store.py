@@ -21,13 +21,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workflow import PACKAGE
-from workflow.model import items
 
 if TYPE_CHECKING:
     from workflow.gate.gate import Decision
     from workflow.model.sites import Group
 
-FORMAT = 2
+FORMAT = 3          # 3: a slim item keeps its content hash
 
 Key = tuple[str, str]              # (absolute path, sha256 of the file's bytes)
 Entry = tuple[Key, "Decision"]     # a remembered decision under its key
@@ -163,9 +162,13 @@ def entry(decision: Decision) -> Entry:
 def slim(decision: Decision) -> Decision:
     """A decision without the item's bytes and text: they are read again (and
     must hash the same) when the decision is used. Unreadable items stay whole."""
-    if decision.item.meta is None:
+    if decision.item.meta is None or not decision.item.raw:
         return decision
     return replace(decision, item=replace(decision.item, raw=b"", text="", body="", canonical=b""))
+
+
+def is_slim(decision: Decision) -> bool:
+    return decision.item.meta is not None and not decision.item.raw
 
 
 class DecisionStore:
@@ -194,10 +197,8 @@ class DecisionStore:
             for k, v in found.items():
                 self.entries.setdefault(k, v)
 
-    def get(self, key: Key, raw: bytes) -> Decision | None:
+    def get(self, key: Key) -> Decision | None:
+        """The remembered decision, without the item's bytes (Gate.decide reads them again)."""
         if self._content is not None and key[0].startswith(self._content):
             self.fetch_site(key[0][len(self._content):].split(os.sep, 1)[0])
-        known = self.entries.get(key)
-        if known is None or known.item.meta is None:
-            return known
-        return replace(known, item=items.restore(known.item, raw))
+        return self.entries.get(key)

@@ -20,7 +20,6 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,14 +62,21 @@ class Item:
     findings: list[Finding] = field(default_factory=list)  # problems found while loading
     fields: dict[str, Any] = field(default_factory=dict)    # converted, validated fields (set by rules)
     links: tuple[str, ...] = ()   # item files its body links to (set by rules/itemlinks.py)
+    # sha256 of raw, worked out when the item is made; kept when a remembered item drops its
+    # bytes (gate/store.slim) and when they come back (restore: they must hash the same)
+    digest: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.digest:
+            self.digest = hashlib.sha256(self.raw).hexdigest()
 
     @property
     def slug(self) -> str:
         return self.path.stem
 
-    @cached_property
-    def sha256(self) -> str:    # raw is never changed in place (dataclasses.replace makes a new item)
-        return hashlib.sha256(self.raw).hexdigest()
+    @property
+    def sha256(self) -> str:
+        return self.digest
 
     def line_of(self, key: str) -> int | None:
         return self.lines.get(key)
@@ -248,7 +254,8 @@ def restore(item: Item, raw: bytes) -> Item:
     lines = text.split("\n")
     dropped = {i for ranges in item.signed_spans.values() for s, e in ranges for i in range(s, e)}
     canonical = "\n".join(l for i, l in enumerate(lines) if i not in dropped).encode("utf-8", "surrogatepass")
-    return replace(item, raw=raw, text=text, body="\n".join(lines[item.body_line - 1:]), canonical=canonical)
+    return replace(item, raw=raw, text=text, body="\n".join(lines[item.body_line - 1:]), canonical=canonical,
+                   digest=hashlib.sha256(raw).hexdigest())
 
 
 def signed_spans(lines: list[str], closing: int) -> dict[str, list[tuple[int, int]]]:
