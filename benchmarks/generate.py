@@ -34,7 +34,7 @@ from sshsig_sign import Signer  # noqa: E402
 from text import body  # noqa: E402
 
 from workflow.model import items  # noqa: E402
-from workflow.review import approval  # noqa: E402
+from workflow.review import approval, withdrawal  # noqa: E402
 
 DISTRICTS = ["qingxiu", "xingning", "jiangnan", "xixiangtang", "liangqing", "yongning", "wuming", "hengzhou",
              "binyang", "shanglin", "mashan", "longan", "gaoxin", "jingkai", "dongmeng"]
@@ -56,15 +56,18 @@ LINK_HOST = "nn-bench.gov.cn"
 
 
 def site_ids(count: int) -> list[tuple[str, str]]:
-    """(id, type) of `count` sites: the portal, then districts and departments alternating."""
+    """(id, type) of `count` sites: the portal, then districts and departments alternating
+    (beyond the real names, numbered sub-district offices and bureaus)."""
     others = []
     for i in range(max(len(DISTRICTS), len(DEPARTMENTS))):
         if i < len(DISTRICTS):
             others.append((DISTRICTS[i], "district"))
         if i < len(DEPARTMENTS):
             others.append((DEPARTMENTS[i], "department"))
-    if count - 1 > len(others):
-        raise SystemExit(f"at most {len(others) + 1} sites")
+    n = 0
+    while len(others) < count - 1:
+        n += 1
+        others.append((f"jiedao{n:03d}", "district") if n % 2 else (f"bumen{n:03d}", "department"))
     return [("portal", "portal")] + others[:count - 1]
 
 
@@ -94,8 +97,13 @@ def make_key(keys: Path, rid: str) -> Path:
     return key
 
 
-def front_matter(rng: random.Random, sid: str, column: str, n: int) -> tuple[dict, str]:
-    date = dt.datetime(2024, 1, 2, 9, 0) + dt.timedelta(minutes=97 * n + rng.randint(0, 90))
+START = dt.datetime(2024, 1, 2, 9, 0)
+SPAN_MINUTES = 1_480_000        # items are dated over about 2.8 years, up to 2026-10
+
+
+def front_matter(rng: random.Random, sid: str, column: str, n: int, step: float = 97,
+                 date: dt.datetime | None = None) -> dict:
+    date = date or START + dt.timedelta(minutes=int(step * n) + rng.randint(0, 90))
     title = rng.choice(TITLES).format(rng.choice(TOPICS)) + f"（第{n}号）"
     meta = {"title": title, "date": date.strftime("%Y-%m-%d %H:%M"), "source": "南宁市人民政府办公厅",
             "author": f"{sid}.bianji", "confidentiality": "passed",
@@ -105,7 +113,27 @@ def front_matter(rng: random.Random, sid: str, column: str, n: int) -> tuple[dic
         meta.update({"index_no": f"000000000/2026-{n:05d}", "issuer": "南宁市人民政府",
                      "doc_number": f"南府发〔2026〕{n}号", "written": meta["formed"], "subject": "综合政务",
                      "validity": "有效"})
-    return meta, date.strftime("%Y-%m-%d %H:%M")
+    return meta
+
+
+def write_item(group: Path, sid: str, column: str, slug: str, meta: dict, text: str, signers) -> tuple[Path, dict]:
+    """One item approved by its site's reviewers (初审 and 终审 for 政策文件), signed
+    over the bytes govsite signs. `signers`: reviewer id -> Signer."""
+    unsigned = "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n\n" + text
+    levels = ["初审", "终审"] if column == "zcwj" else ["终审"]
+    entries = []
+    subject = approval.subject(f"content/{sid}/{column}/{slug}.md", [])
+    for level in levels:
+        rid = f"{sid}.{'chu' if level == '初审' else 'zhong'}"
+        data = approval.payload(unsigned.encode("utf-8"), level, rid, AT, subject)
+        entries.append({"level": level, "by": rid, "at": AT,
+                        "signature": signers[rid].sign(data, approval.NAMESPACE)})
+    closing = unsigned.index("\n---\n") + 1
+    signed = unsigned[:closing] + "\n".join(approval.approvals_block(entries)) + "\n" + unsigned[closing:]
+    path = group / "content" / sid / column / f"{slug}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(signed, encoding="utf-8")
+    return path, entries[-1]
 
 
 def plain_item(meta: dict, sid: str, column: str, slug: str, text: str) -> str:
@@ -159,35 +187,43 @@ def generate(out: Path, n_items: int, n_sites: int, seed: int = 2026, echo=print
 
     rng = random.Random(seed)
     weights = [3 if kind == "portal" else 1 for _, kind in sites]   # the portal publishes most
+    step = min(97, SPAN_MINUTES / max(n_items, 1))
     checked = False
     for n in range(n_items):
         sid, kind = rng.choices(sites, weights)[0]
         column = rng.choice(list(COLUMNS[kind]))
         slug = f"xinxi-{n:06d}"
-        meta, _ = front_matter(rng, sid, column, n)
+        meta = front_matter(rng, sid, column, n, step)
         text = body(rng)
-        unsigned = "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n\n" + text
-        levels = ["初审", "终审"] if column == "zcwj" else ["终审"]
-        entries = []
-        subject = approval.subject(f"content/{sid}/{column}/{slug}.md", [])
-        for level in levels:
-            rid = f"{sid}.{'chu' if level == '初审' else 'zhong'}"
-            data = approval.payload(unsigned.encode("utf-8"), level, rid, AT, subject)
-            entries.append({"level": level, "by": rid, "at": AT,
-                            "signature": signers[rid].sign(data, approval.NAMESPACE)})
-        closing = unsigned.index("\n---\n") + 1
-        signed = unsigned[:closing] + "\n".join(approval.approvals_block(entries)) + "\n" + unsigned[closing:]
-        path = group / "content" / sid / column / f"{slug}.md"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(signed, encoding="utf-8")
+        path, last = write_item(group, sid, column, slug, meta, text, signers)
         if not checked:
-            verify_with_openssh(path, group, entries[-1], keys)
+            verify_with_openssh(path, group, last, keys)
             checked = True
         ppath = plain / "content" / sid / column / f"{slug}.md"
         ppath.parent.mkdir(parents=True, exist_ok=True)
         ppath.write_text(plain_item(meta, sid, column, slug, text), encoding="utf-8")
     echo(f"generated {n_items} items in {len(sites)} sites under {out}")
     return out
+
+
+def new_item(group: Path, keys: Path, sid: str, n: int, date: dt.datetime | None = None) -> Path:
+    """An item added to site `sid` (its first column), approved; `date` in the future
+    makes it a scheduled item."""
+    column = next(p.name for p in sorted((group / "content" / sid).iterdir()) if p.is_dir())
+    rng = random.Random(n)
+    meta = front_matter(rng, sid, column, n, date=date)
+    signers = {f"{sid}.{r}": Signer(keys / f"{sid}.{r}") for r in ("chu", "zhong")}
+    return write_item(group, sid, column, f"xinxi-{n:06d}", meta, body(rng), signers)[0]
+
+
+def withdraw_item(path: Path, keys: Path, at: str = AT) -> None:
+    """复查撤除 of one item by its site's 终审 reviewer, as `govsite withdraw` writes it."""
+    item = items.load(path, path.parents[3])
+    by = f"{path.parents[1].name}.zhong"
+    reason = "经复查，信息已过时（基准测试）"
+    data = approval.withdrawal_payload(item.canonical, by, at, "notice", reason, approval.subject(item.relpath, []))
+    signature = Signer(keys / by).sign(data, approval.NAMESPACE)
+    path.write_text(withdrawal.block_text(item, by, at, "notice", reason, signature), encoding="utf-8")
 
 
 def edit_item(path: Path, keys: Path, words: str = "（本文已更新）") -> None:

@@ -1,20 +1,30 @@
 """Benchmark: plain Pelican against `govsite build`, on one synthetic corpus.
 
-    python benchmarks/run.py [--items N] [--sites S] [--jobs J] [--out DIR]
+    python benchmarks/run.py [--items N] [--sites S] [--jobs J] [--out DIR] [--shards 1,2,4]
 
-Measures, in one run and on the same corpus (benchmarks/generate.py):
-  (a) plain Pelican, no plugins, one process, over the same items
-  (b) `govsite build`, cold (no output, no cache)
-  (c) `govsite build` after one item was edited (and approved again)
-  (d) `govsite check` of every item, in a fresh process
-  (e) the internal link check of the built group (workflow.build.linkgraph.check_built)
+Measures, in one run and on the same corpus (benchmarks/generate.py), every
+govsite build at one fixed moment (--as-of):
+  a  plain Pelican, no plugins, one process, over the same items
+  b  `govsite build`, cold (no output, no cache); its CPU seconds by stage
+     (read, gate, pelican, search, links, manifest; from the build's timings.json)
+  c  one item edited (and approved again)    d  one new item (approved)
+  e  one item deleted                         f  one item withdrawn (复查撤除)
+  g  a scheduled item coming due (the hourly build an hour later)
+  h  `govsite check` of every item, in a fresh process
+  i  the internal link check of the built group (workflow.build.linkgraph.check_built)
+  shards: `govsite index`, then N shards built one after another, each as its own
+     process with --jobs J (as N CI runners would, one at a time here), then
+     `govsite merge`; the simulated wall time of N runners is index + the slowest
+     shard + merge, and the speed-up is the cold build's time over it.
 Each stage runs in its own subprocess: wall time, CPU time (user + system,
 all processes), and peak RSS as ru_maxrss of that process tree (the largest
-single process) and as the sampled sum over the tree. Prints a table, then as its last line one JSON object.
+single process) and as the sampled sum over the tree. Prints a table, then as
+its last line one JSON object.
 """
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import shutil
@@ -90,11 +100,53 @@ def measure(name: str, cmd: list[str], cwd: Path, env: dict | None = None, ok=(0
             "tree_rss_mb": peak[0] / 2**20, "tail": output.decode("utf-8", "replace").strip().splitlines()[-1:]}
 
 
-def edited_item(group: Path) -> Path:
-    """One item of the site with the median number of items (a typical edit)."""
+AS_OF = dt.datetime(2026, 11, 25, 9, 0)             # every build judges at this moment
+DUE = AS_OF + dt.timedelta(hours=1)                 # the scheduled item's date
+LATER = AS_OF + dt.timedelta(hours=2)               # the hourly build that publishes it
+CHANGES = [("c", "one_edit", "one item edited"), ("d", "new_item", "one new item"),
+           ("e", "delete", "one item deleted"), ("f", "withdraw", "one item withdrawn"),
+           ("g", "scheduled", "a scheduled item due")]
+
+
+def stamp(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def median_site(group: Path) -> tuple[str, list[Path]]:
+    """The site with the median number of items and its items (a typical change)."""
     sizes = sorted((sum(1 for _ in d.rglob("*.md")), d.name) for d in (group / "content").iterdir() if d.is_dir())
     site = sizes[len(sizes) // 2][1]
-    return sorted((group / "content" / site).rglob("*.md"))[0]
+    return site, sorted((group / "content" / site).rglob("*.md"))
+
+
+def timings(output: Path) -> dict:
+    return json.loads((output / ".govsite-cache" / "timings.json").read_text(encoding="utf-8"))
+
+
+def sharded(out: Path, group: Path, govsite: list[str], env: dict, jobs: int, counts: list[int]) -> list[dict]:
+    """Each N: index once, N shard builds (one after another), merge."""
+    index = out / "shards" / "index.pickle"
+    shutil.rmtree(out / "shards", ignore_errors=True)
+    index.parent.mkdir(parents=True)
+    made = measure("index", [*govsite, "index", "--as-of", stamp(LATER), "--output", str(index)], out, env)
+    rows = []
+    for n in counts:
+        runs = []
+        for k in range(1, n + 1):
+            runs.append(measure(f"shard {k}/{n}", [*govsite, "build", "--jobs", str(jobs), "--shard", f"{k}/{n}",
+                                                 "--index", str(index), "--output", str(out / "shards" / f"{n}-{k}")],
+                                out, env))
+        merged = measure(f"merge {n}", [*govsite, "merge", *(str(out / "shards" / f"{n}-{k}") for k in range(1, n + 1)),
+                                        "--index", str(index), "--output", str(out / "shards" / f"{n}-merged")],
+                         out, env)
+        wall = made["seconds"] + max(r["seconds"] for r in runs) + merged["seconds"]
+        rows.append({"n": n, "index_s": made["seconds"], "shard_s": [r["seconds"] for r in runs],
+                     "merge_s": merged["seconds"], "wall_s": wall,
+                     "rss_mb": max(r["rss_mb"] for r in [made, merged, *runs])})
+        for k in range(1, n + 1):
+            shutil.rmtree(out / "shards" / f"{n}-{k}", ignore_errors=True)
+        shutil.rmtree(out / "shards" / f"{n}-merged", ignore_errors=True)
+    return rows
 
 
 def main(argv=None) -> int:
@@ -103,12 +155,15 @@ def main(argv=None) -> int:
     ap.add_argument("--sites", type=int, default=20)
     ap.add_argument("--jobs", type=int, default=2, help="govsite build --jobs")
     ap.add_argument("--out", type=Path, default=HERE / "corpus")
+    ap.add_argument("--shards", default="1,2,4", help="shard counts to simulate, comma-separated ('' for none)")
     args = ap.parse_args(argv)
     out = args.out.resolve()
     t = time.monotonic()
     generate.generate(out, args.items, args.sites, echo=lambda *_: None)
+    group, plain, keys = out / "group", out / "plain", out / "keys"
+    site, site_items = median_site(group)
+    generate.new_item(group, keys, site, args.items + 2, date=DUE)     # scheduled: due between g's builds
     print(f"corpus: {args.items} items, {args.sites} sites in {out} ({time.monotonic() - t:.0f} s to generate)")
-    group, plain = out / "group", out / "plain"
     # The code measured is a snapshot: an edit to workflow/ during the run would
     # (rightly) make the build after one edit rebuild every site.
     shutil.rmtree(out / "code", ignore_errors=True)
@@ -120,35 +175,66 @@ def main(argv=None) -> int:
     shutil.rmtree(plain / "output", ignore_errors=True)
     shutil.rmtree(env_out, ignore_errors=True)
 
+    def build(name: str, at: dt.datetime = AS_OF) -> dict:
+        row = measure(name, [*govsite, "build", "--jobs", str(args.jobs), "--as-of", stamp(at)], out, snap)
+        row["built"] = timings(env_out)["sites_built"]
+        return row
+
     rows = [measure("a plain Pelican (1 process, no plugins)",
                     [PY, "-m", "pelican", "content", "-s", "pelicanconf.py", "-o", "output", "-q"], cwd=plain)]
-    rows.append(measure(f"b govsite build, cold (--jobs {args.jobs})",
-                        [*govsite, "build", "--jobs", str(args.jobs)], out, snap))
-    edited = edited_item(group)
-    generate.edit_item(edited, out / "keys")
-    rows.append(measure(f"c govsite build, one item edited ({edited.parent.parent.name})",
-                        [*govsite, "build", "--jobs", str(args.jobs)], out, snap))
-    rows.append(measure("d govsite check, every item (fresh process)", [*govsite, "check"], out, snap))
-    rows.append(measure("e link check of the built group", [PY, "-c", LINKCHECK, str(group), str(env_out)],
+    rows.append(build(f"b govsite build, cold (--jobs {args.jobs})"))
+    stages_cpu = timings(env_out)["stages_cpu_s"]
+    generate.edit_item(site_items[0], keys)
+    rows.append(build(f"c one item edited ({site})"))
+    generate.new_item(group, keys, site, args.items + 1)
+    rows.append(build(f"d one new item ({site})"))
+    site_items[1].unlink()
+    rows.append(build(f"e one item deleted ({site})"))
+    generate.withdraw_item(site_items[2], keys)
+    rows.append(build(f"f one item withdrawn ({site})"))
+    rows.append(build(f"g a scheduled item due ({site}, an hour later)", LATER))
+    rows.append(measure("h govsite check, every item (fresh process)", [*govsite, "check"], out, snap))
+    rows.append(measure("i link check of the built group", [PY, "-c", LINKCHECK, str(group), str(env_out)],
                         out, snap))
+    counts = [int(n) for n in args.shards.split(",") if n.strip()]
+    shard_rows = sharded(out, group, govsite, snap, args.jobs, counts) if counts else []
 
     plain_s = rows[0]["seconds"]
-    print(f"\n{'stage':58} {'wall s':>8} {'ratio':>7} {'CPU s':>8} {'RSS MB':>8} {'tree MB':>8}")
+    print(f"\n{'stage':58} {'wall s':>8} {'ratio':>7} {'CPU s':>8} {'RSS MB':>8} {'tree MB':>8}  sites built")
     for r in rows:
+        built = r.get("built")
+        shown = "" if built is None else f"{len(built)}: {' '.join(built[:6])}{' …' if len(built) > 6 else ''}"
         print(f"{r['stage']:58} {r['seconds']:8.1f} {r['seconds'] / plain_s:7.3f} {r['cpu_s']:8.1f} "
-              f"{r['rss_mb']:8.0f} {r['tree_rss_mb']:8.0f}")
+              f"{r['rss_mb']:8.0f} {r['tree_rss_mb']:8.0f}  {shown}")
+    other = rows[1]["cpu_s"] - sum(stages_cpu.values())
+    print("\ncold build, CPU seconds by stage: "
+          + "  ".join(f"{k} {v:.1f}" for k, v in sorted(stages_cpu.items(), key=lambda kv: -kv[1]))
+          + f"  other {other:.1f}  (total {rows[1]['cpu_s']:.1f})")
+    for r in shard_rows:
+        print(f"{r['n']} shard(s): index {r['index_s']:.1f} s + slowest shard {max(r['shard_s']):.1f} s "
+              f"+ merge {r['merge_s']:.1f} s = {r['wall_s']:.1f} s; speed-up over the cold build "
+              f"{rows[1]['seconds'] / r['wall_s']:.2f}")
     ours = rows[1:]
+    by = {r["stage"][0]: r for r in rows}
     summary = {
         "items": args.items, "sites": args.sites, "jobs": args.jobs,
         "plain_pelican_s": round(plain_s, 2), "plain_rss_mb": round(rows[0]["rss_mb"]),
-        "cold_s": round(rows[1]["seconds"], 2), "cold_ratio": round(rows[1]["seconds"] / plain_s, 3),
-        "one_edit_s": round(rows[2]["seconds"], 2), "one_edit_ratio": round(rows[2]["seconds"] / plain_s, 3),
-        "check_s": round(rows[3]["seconds"], 2), "check_ratio": round(rows[3]["seconds"] / plain_s, 3),
-        "linkcheck_s": round(rows[4]["seconds"], 2), "linkcheck_ratio": round(rows[4]["seconds"] / plain_s, 3),
-        "cpu_s": {k: round(r["cpu_s"], 2) for k, r in zip("abcde", rows)},
+        "cold_s": round(by["b"]["seconds"], 2), "cold_ratio": round(by["b"]["seconds"] / plain_s, 3),
+    }
+    for letter, key, _ in CHANGES:
+        summary[f"{key}_s"] = round(by[letter]["seconds"], 2)
+        summary[f"{key}_ratio"] = round(by[letter]["seconds"] / plain_s, 3)
+        summary[f"{key}_sites_built"] = len(by[letter]["built"])
+    summary.update({
+        "check_s": round(by["h"]["seconds"], 2), "check_ratio": round(by["h"]["seconds"] / plain_s, 3),
+        "linkcheck_s": round(by["i"]["seconds"], 2), "linkcheck_ratio": round(by["i"]["seconds"] / plain_s, 3),
+        "cpu_s": {r["stage"][0]: round(r["cpu_s"], 2) for r in rows},
+        "stages_cpu_s": {**{k: round(v, 2) for k, v in stages_cpu.items()}, "other": round(other, 2)},
         "peak_rss_mb": round(max(r["rss_mb"] for r in ours)),
         "peak_tree_rss_mb": round(max(r["tree_rss_mb"] for r in ours)),
-    }
+        "shards": {str(r["n"]): {"wall_s": round(r["wall_s"], 2), "speedup": round(by["b"]["seconds"] / r["wall_s"], 2),
+                                 "rss_mb": round(r["rss_mb"])} for r in shard_rows},
+    })
     print(json.dumps(summary))
     return 0
 

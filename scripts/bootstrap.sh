@@ -4,9 +4,10 @@
 #   bash scripts/bootstrap.sh          what the build needs (requirements.lock)
 #   bash scripts/bootstrap.sh test     and the test tools (requirements-test.lock)
 # Sourced by scripts/demo.sh and scripts/test.sh; safe to run again.
-# After changing pyproject.toml, regenerate both lock files (pip-tools):
-#   pip-compile --generate-hashes --allow-unsafe --strip-extras --all-build-deps -o requirements.lock pyproject.toml
-#   pip-compile --generate-hashes --allow-unsafe --strip-extras --all-build-deps --extra test -o requirements-test.lock pyproject.toml
+# After changing pyproject.toml, regenerate both lock files (.venv/bin/pip install pip-tools;
+# the --no-emit flags keep this machine's package mirror out of the files):
+#   pip-compile --generate-hashes --allow-unsafe --strip-extras --all-build-deps --no-emit-find-links --no-emit-index-url -o requirements.lock pyproject.toml
+#   pip-compile --generate-hashes --allow-unsafe --strip-extras --all-build-deps --no-emit-find-links --no-emit-index-url --extra test -o requirements-test.lock pyproject.toml
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PY=${PYTHON:-python3}

@@ -132,6 +132,21 @@ def test_an_attachment_added_after_approval_voids_it(group):
     assert not decide(group, path).published
 
 
+@pytest.mark.parametrize("entry", [
+    {"level": "终审"},                                            # no signer, no time, no signature
+    {"level": "终审", "at": "2026-11-21T10:00:00+08:00"},         # no signer
+    {"level": ["终审"], "by": "zhong.shen"},                       # a list where a level goes
+    {"level": {"终审": 1}, "by": "zhong.shen", "at": "x"},          # a mapping where a level goes
+])
+def test_approve_drops_a_hand_written_entry_that_does_not_count(group, entry):
+    path = group.item(slug="shouxie", approvals=[entry])
+    code, out, err = group.approve(path, "zhong.shen")
+    assert code == 0, out + err
+    entries = items.load(path, group.root).meta["approvals"]
+    assert [(e["level"], e["by"]) for e in entries] == [("终审", "zhong.shen")]
+    assert decide(group, path).published
+
+
 # --- withdrawals stay withdrawn -----------------------------------------------------
 
 def _withdraw(group, path):

@@ -6,13 +6,15 @@ error). Messages are Chinese, for the person who can fix it; `govsite` prints
 from __future__ import annotations
 
 import signal
+from collections.abc import Sequence
+from typing import Protocol
 
 
 class GovsiteError(Exception):
     """A failure told to the user; `code` is the exit code."""
     code = 1
 
-    def __init__(self, message: str = "", code: int | None = None):
+    def __init__(self, message: str = "", code: int | None = None) -> None:
         super().__init__(message)
         if code is not None:
             self.code = code
@@ -27,12 +29,19 @@ class UsageError(GovsiteError):
     code = 2
 
 
+class Reported(Protocol):
+    """What ConfigError carries: a finding (workflow/model/findings.py), which this
+    module, the first of the stages, does not import."""
+
+    def format(self) -> str: ...
+
+
 class ConfigError(GovsiteError):
     """A configuration problem (site.yaml, a policy file, allowed_signers…) that stops
     everything before anything is written; carries every finding, printed at once."""
     code = 2
 
-    def __init__(self, findings: list):
+    def __init__(self, findings: Sequence[Reported]) -> None:
         self.findings = findings
         super().__init__("\n".join(f.format() for f in findings))
 
@@ -43,7 +52,7 @@ class WorkerDied(GovsiteError):
     """A worker process ended without a result (killed, or crashed in native code)."""
     code = 2
 
-    def __init__(self, task, last: str | None, exitcode: int | None):
+    def __init__(self, task: object, last: str | None, exitcode: int | None) -> None:
         self.task, self.last, self.exitcode = task, last, exitcode
         how = (f"被信号 {-exitcode} 终止" + ("（可能是内存不足被系统终止）" if exitcode == -signal.SIGKILL else "")
                if exitcode is not None and exitcode < 0 else f"意外退出（退出码 {exitcode}）")
@@ -100,7 +109,7 @@ class SwitchedError(DeployError):
 class Aborted(DeployError):
     """SIGTERM, SIGINT or SIGHUP while deploying."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str) -> None:
         super().__init__(f"收到 {name}，已中止", 130)
 
 

@@ -1,6 +1,6 @@
 """Pages of the site group: items syndicated to this site (网上采集), the
-portal's topic pages (栏目共建), and which 解读 interpret which policy. The lists come from the gate's decisions of
-the whole group (workflow.syndication, workflow.topics); this plugin only puts
+portal's topic pages (栏目共建), and which 解读 interpret which policy. The lists come from the decisions
+the site shows (its own and those lent to it: workflow/build/lending.py); this plugin only puts
 them in the template context and writes the pages."""
 from html import escape
 
@@ -8,15 +8,15 @@ from pelican import signals
 from pelican.paginator import Paginator
 
 from workflow.build import interpretation, supersession, syndication, topics
-from workflow.build.pelican import decision_of, gate_of, write_unlisted
+from workflow.build.pelican import decision_of, gate_of, run_of, write_unlisted
 from workflow.model import render
 
 
 def add_context(generator):
     settings = generator.settings
-    gate = gate_of(settings)
-    group, decisions = gate.group, gate.decide_all()
     mode, site_id = settings["GOVSITE_URL_MODE"], settings["GOVSITE"]["id"]
+    run = run_of(settings)
+    group, decisions = run.group, run.shown(site_id)
     ctx = generator.context
     ctx["syndicated"] = syndicated = syndication.entries_for(site_id, decisions, group, mode)
     # A receiving column lists its own items and the syndicated ones, newest first.

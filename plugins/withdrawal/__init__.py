@@ -3,16 +3,16 @@
 of a 404. Mode `gone` writes nothing: the nginx configuration answers 410."""
 from pelican import signals
 
-from workflow.build.pelican import gate_of, write_unlisted
+from workflow.build.pelican import run_of, write_unlisted
 from workflow.review.permissions import State
 
 
 def write_notices(generator, writer):
     settings = generator.settings
     site_id = settings["GOVSITE"]["id"]
-    for d in gate_of(settings).decide_all():
+    for d in run_of(settings).own(site_id):
         item = d.item
-        if item.site_id != site_id or d.state != State.WITHDRAWN or d.withdrawal["mode"] != "notice":
+        if d.state != State.WITHDRAWN or d.withdrawal["mode"] != "notice":
             continue
         save_as = f"{item.column}/{item.slug}.html"
         write_unlisted(generator, save_as, "withdrawn",

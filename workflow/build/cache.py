@@ -6,12 +6,18 @@ web root, so nothing here is ever deployed or served by a site.
                         the link findings of its pages; a site whose digest
                         is unchanged is not rebuilt
     decisions/<site>.pickle  the gate's decisions (workflow/gate/store.py)
+    sites/<site>.pickle      what the build needs of a site's decisions as a whole,
+                        and when that holds (workflow/build/summary.py)
+    timings.json        the last build's wall time and CPU seconds by stage
+                        (read, gate, pelican, search, links, manifest): for
+                        benchmarks/run.py and an operator wondering where time goes
 
 Every entry is keyed by what it was computed from, so a stale entry is never
 used: it is simply not found.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -50,36 +56,23 @@ def site_views(group) -> dict[str, str]:
     return {sid: shown for sid in group.sites}
 
 
-def decision_digest(d) -> tuple:
-    return (d.item.relpath, d.item.sha256, d.state.value, tuple(sorted(d.approvals.items())),
-            tuple(tuple(sorted(f.to_dict().items())) for f in d.findings), d.pending)
-
-
-def fingerprints(sites, group, decisions, env: str, today=None) -> dict[str, str]:
+def fingerprints(sites, group, sums: dict, env: str, today: dt.date | None = None) -> dict[str, str]:
     """Per site: everything its pages are made of — the environment, the sites it shows,
-    its site.yaml and files, the decisions of its own items and of the items other sites
-    lend it (each feature declares where its items appear: workflow.lending), and what the
-    calendar alone changes on the pages (a survey opening or closing on `today`). A change
-    elsewhere that leaves these alone does not rebuild the site; links into changed pages
-    are checked again without rebuilding (workflow.build)."""
-    from workflow.build.interaction import phases
-    from workflow.build.lending import LENDERS
+    its site.yaml and other files, the decisions of its own items and of the items other
+    sites lend it (each feature declares where its items appear: workflow/build/lending.py),
+    all from the sites' summaries (workflow/build/summary.py), and what the calendar alone
+    changes on the pages (a survey opening or closing on `today`). A change elsewhere that
+    leaves these alone does not rebuild the site; links into changed pages are checked
+    again without rebuilding (workflow/build/pipeline.py)."""
+    from workflow.build.interaction import survey_phase
+    from workflow.build.summary import lent_digests
 
-    own: dict[str, list] = {}
-    lent: dict[str, list] = {}
-    for d in decisions:
-        own.setdefault(d.item.site_id, []).append(decision_digest(d))
-    for lender in LENDERS:
-        for sid, d in lender(decisions, group):
-            if sid != d.item.site_id:
-                lent.setdefault(sid, []).append(decision_digest(d))
+    lent = lent_digests(sums)
     views = site_views(group)
-    calendar = phases(decisions, today) if today else []
-    # Items are in by their decisions (which carry their content hash): the tree adds the rest.
-    return {s.id: digest([env, views[s.id], (s.dir / "site.yaml").read_bytes(), s.id,
-                          *tree(s.dir, skip_suffix=".md"), *own.get(s.id, []), "lent", *sorted(lent.get(s.id, [])),
-                          "calendar", *calendar])
-            for s in sites}
+    calendar = sorted((path, survey_phase(fields, today)) for s in sums.values() for path, fields in s.surveys) \
+        if today else []
+    return {s.id: digest([env, views[s.id], s.id, sums[s.id].tree, sums[s.id].own, "lent",
+                          *sorted(lent.get(s.id, [])), "calendar", *calendar]) for s in sites}
 
 
 class BuildCache:
@@ -88,9 +81,20 @@ class BuildCache:
         self.dir = output / CACHE_DIR
         self.decision_files = DecisionFiles(self.dir / "decisions")
 
-    def decisions(self, keys: dict[str, str]) -> DecisionStore:
-        """The remembered decisions of every site whose key (decisions_keys) is unchanged."""
-        return self.decision_files.load(keys)
+    def decisions(self, keys: dict[str, str], content: Path | None = None) -> DecisionStore:
+        """The remembered decisions of every site whose key (decisions_keys) is unchanged
+        (with `content`: each site's read when first needed)."""
+        return self.decision_files.load(keys, content)
+
+    def summaries(self, sites) -> dict:
+        from workflow.build.summary import SummaryFiles
+        return SummaryFiles(self.dir / "sites").load(sites)
+
+    def save_summaries(self, made: dict) -> None:
+        from workflow.build.summary import SummaryFiles
+        files = SummaryFiles(self.dir / "sites")
+        for sid, summary in made.items():
+            files.save(sid, summary)
 
     def save_decisions(self, keys: dict[str, str], decisions, known: DecisionStore | None = None) -> None:
         self.decision_files.save(keys, decisions, known)
@@ -104,6 +108,11 @@ class BuildCache:
 
     def save_sites(self, entries: dict) -> None:
         self._write(self.dir / "fingerprints.json", json.dumps(entries, ensure_ascii=False).encode("utf-8"))
+
+    def save_timings(self, result) -> None:
+        timings = {"seconds": round(result.seconds, 3), "sites_built": [r.site for r in result.sites],
+                   "stages_cpu_s": {k: round(v, 3) for k, v in sorted(result.cpu.items())}}
+        self._write(self.dir / "timings.json", json.dumps(timings).encode("utf-8"))
 
     def _write(self, path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

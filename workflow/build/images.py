@@ -42,7 +42,7 @@ def encode(data: bytes, pol) -> dict[str, bytes]:
     for w, h in sizes(*img.size, pol):
         for ext, fmt in ENCODINGS:
             base = rgba if fmt == "WEBP" and img.mode in ("RGBA", "LA", "PA", "P") else flat
-            version = base.resize((w, h), Image.LANCZOS) if (w, h) != base.size else base.copy()
+            version = base.resize((w, h), Image.Resampling.LANCZOS) if (w, h) != base.size else base.copy()
             version.info = {}                            # no EXIF, GPS, XMP or comments carried over
             buf = io.BytesIO()
             options = {"quality": pol.quality, **({"icc_profile": icc} if icc else {})}

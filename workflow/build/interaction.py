@@ -20,7 +20,7 @@ def letter_status(fields: dict) -> str:
 
 def survey_phase(fields: dict, today: dt.date) -> str:
     """Where a survey stands on `today` (the build's day): it changes by the calendar
-    alone, so the build fingerprint includes it (workflow/buildcache.py)."""
+    alone, so site fingerprints include it (workflow/build/cache.py, build/summary.py)."""
     if fields.get("results_published") and fields["results_published"] <= today:
         return RESULTS
     if fields.get("opens") and today < fields["opens"]:
@@ -28,9 +28,3 @@ def survey_phase(fields: dict, today: dt.date) -> str:
     if fields.get("closes") and today > fields["closes"]:
         return CLOSED
     return COLLECTING
-
-
-def phases(decisions, today: dt.date) -> list[tuple[str, str]]:
-    """(item, phase) of every published survey: what pages show that the calendar changes."""
-    return sorted((d.item.relpath, survey_phase(d.item.fields, today)) for d in decisions
-                  if d.published and d.item.fields.get("type") == "survey")

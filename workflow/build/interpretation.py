@@ -35,7 +35,7 @@ def related(decision, group, mode: str) -> Related:
                    item.fields["date"], form(item))
 
 
-def lending(decisions, group=None) -> list[tuple[str, object]]:
+def lending(decisions, group=None, find=lambda key: None) -> list[tuple[str, object]]:
     """(site, decision) for each page another site shows: a 解读 on the policy's
     site, the policy on the 解读's site (both pages change when either does)."""
     by_key = {key(d.item.site_id, d.item.column, d.item.slug): d for d in decisions if d.item.meta is not None}
@@ -44,7 +44,7 @@ def lending(decisions, group=None) -> list[tuple[str, object]]:
         found = target(d.item) if d.item.meta is not None else None
         if found and found[0] != d.item.site_id:
             out.append((found[0], d))
-            policy = by_key.get(key(*found))
+            policy = by_key.get(key(*found)) or find(key(*found))
             if policy is not None:
                 out.append((d.item.site_id, policy))
     return out
@@ -58,7 +58,7 @@ def relations(group, decisions, mode: str) -> tuple[dict[str, list[Related]], di
     for k, d in published.items():
         found = target(d.item)
         policy = published.get(key(*found)) if found else None
-        if policy is None:
+        if found is None or policy is None:
             continue
         readings.setdefault(key(*found), []).append(related(d, group, mode))
         policies[k] = related(policy, group, mode)

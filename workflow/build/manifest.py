@@ -139,8 +139,8 @@ def needed(expected: dict, tree: Tree, allowed_extra: dict[str, dict] | None = N
     return sorted(out)
 
 
-def approval_times(item) -> dict[tuple[str, str], str]:
-    """(level, reviewer) -> approval time, from the item's approvals block."""
+def approval_times(item) -> dict[tuple[object, object], str]:
+    """(level, reviewer) -> approval time, from the item's approvals block (as written)."""
     times = {}
     for entry in (item.meta or {}).get("approvals") or []:
         if not isinstance(entry, dict):

@@ -19,6 +19,10 @@ from workflow.model import dates, images
 from workflow.model.item_schema import TYPES
 
 
+def run_of(settings) -> runs.Run:
+    return runs.of(settings)
+
+
 def gate_of(settings) -> Gate:
     return runs.of(settings).gate
 
@@ -46,7 +50,7 @@ def metadata_for(decision: Decision, site, run=None) -> dict:
             **f,
             "attachments": described(item),
             "images": images.described(item, run.gate.checker.image_limits) if f.get("images") and run else [],
-            "type_label": TYPES.get(kind, ""),
+            "type_label": TYPES.get(kind or "", ""),
             **({"status": interaction.letter_status(f)} if kind == "letter" else {}),
             **({"phase": interaction.survey_phase(f, today)} if kind == "survey" else {}),
             "state": decision.state.value,

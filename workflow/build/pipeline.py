@@ -16,8 +16,10 @@ import datetime as dt
 import fcntl
 import json
 import os
+import resource
 import shutil
 import time
+from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +27,7 @@ from pathlib import Path
 from workflow.build import cache as buildcache
 from workflow.build import linkgraph, manifest, search
 from workflow.build import shard as shards
+from workflow.build import summary as summaries
 from workflow.build.cache import BuildCache
 from workflow.build.pelican import run_pelican
 from workflow.build.sitesettings import settings_for
@@ -48,20 +51,25 @@ class SiteResult:
     published: int
     refused: int
     seconds: float
+    cpu: dict[str, float] = field(default_factory=dict)    # CPU seconds by stage (pelican, search, links, manifest)
 
 
 @dataclass
 class BuildResult:
     output: Path
     sites: list[SiteResult] = field(default_factory=list)
-    decisions: list[Decision] = field(default_factory=list)
+    decided: list[Decision] = field(default_factory=list)          # the items this build read and checked
+    refused: list[Decision] = field(default_factory=list)          # every refused item of the group
     pages: dict[str, list[Finding]] = field(default_factory=dict)   # page -> link findings
     seconds: float = 0.0
     unchanged: list[str] = field(default_factory=list)              # sites kept as last built
+    cpu: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))   # CPU seconds by stage
+    gate: Gate | None = None
 
     @property
-    def refused(self) -> list[Decision]:
-        return [d for d in self.decisions if d.state == State.REFUSED]
+    def decisions(self) -> list[Decision]:
+        """Every item's decision: those of sites the build did not read are recalled now."""
+        return self.gate.decide_all() if self.gate is not None else self.decided
 
 
 def build(root: Path, only: list[str] | None = None, output: Path | None = None,
@@ -95,31 +103,45 @@ def _build(group: Group, only, output: Path, mode: str, as_of, echo, jobs: int, 
     cache = BuildCache(output)
     env = buildcache.environment(group, mode)
     keys = store.decisions_keys(group)
-    remembered = shards.store_of(taken) if taken else cache.decisions(keys) if incremental else None
+    remembered = shards.store_of(taken) if taken else cache.decisions(keys, group.content) if incremental else None
     gate = Gate(group, as_of, store=remembered)
     run = Run(group, as_of, mode, gate, **({"before_fork": before_fork} if before_fork else {}))
+    # Sites whose decisions hold as remembered are not read (workflow/build/summary.py);
+    # a review preview and a shard decide every item (from the index, for a shard).
+    now = summaries.inputs_now(group, keys, gate.checker.history)
+    kept = {} if taken or mode == "review" or not incremental else \
+        {sid: s for sid, s in cache.summaries(group.sites).items() if s.holds(now[sid], as_of, group.root)}
+    folders = summaries.folders(group)
+    todo = [f for f in folders if f not in kept]
     try:
-        decisions = decide(gate, jobs, before_fork=run.before_fork)
+        decisions = decide(gate, jobs, paths=[group.content / f for f in todo], before_fork=run.before_fork,
+                           lean=True) if todo else []
     except workers.WorkerDied as exc:
         raise BuildError(f"检查信息的进程中断：{exc}；原有输出未改动") from exc
     cache.save_decisions(keys, decisions, gate.store)
     if mode == "review":                                # remembered as decided; shown with what they await
         decisions = stages.admit_pending(gate, decisions)
-    report_refused(decisions, echo)
+    made = summaries.summarize_all(group, todo, decisions, now, run, lambda d: report_entry(group, d, mode), kept)
+    cache.save_summaries({f: s for f, s in made.items() if f in group.sites})
+    sums = {**kept, **made}
+    run.lent = summaries.lent_to(sums)
+    result = BuildResult(output, decided=decisions, gate=gate,
+                         refused=[d for f in folders for d in sums[f].refused])
+    report_refused(result.refused, echo)
     if shard:
         only = shards.assign(group, decisions, shard[1])[shard[0] - 1]
         echo(f"分片 {shard[0]}/{shard[1]}：{'、'.join(only) or '（无网站）'}")
     selected = [group.sites[s] for s in (only if only is not None else group.sites)]
-    prints = buildcache.fingerprints(selected, group, decisions, env, as_of.date())
+    prints = buildcache.fingerprints(selected, group, sums, env, as_of.date())
     last = {sid: e for sid, e in cache.sites().items() if sid in group.sites} if incremental else {}
     stale = [s for s in selected if last.get(s.id, {}).get("fingerprint") != prints[s.id]
              or not (output / s.id).is_dir() or not manifest.path_for(output, s.id).is_file()]
+    result.unchanged = [s.id for s in selected if s not in stale]
     staging = output / ".staging"
     shutil.rmtree(staging, ignore_errors=True)
-    result = BuildResult(output, decisions=decisions, unchanged=[s.id for s in selected if s not in stale])
     info = build_info(group, mode, as_of)
     try:
-        built = build_sites(stale, run, staging, decisions, cache, info, jobs, echo)
+        built = build_sites(stale, run, staging, sums, cache, info, jobs, echo)
         result.sites = [b.result for b in built]
         entries = remember_sites(cache, last, prints, built)
         # Links into other sites are resolved again for every site, rebuilt or not: a page
@@ -133,11 +155,14 @@ def _build(group: Group, only, output: Path, mode: str, as_of, echo, jobs: int, 
         shutil.rmtree(staging, ignore_errors=True)
     cache.save_sites(entries)
     result.pages = pages
-    write_report(output / "report.json", group, decisions, mode, as_of, pages)
+    for stage, seconds in [*gate.cpu.items(), *(kv for b in built for kv in b.result.cpu.items())]:
+        result.cpu[stage] += seconds
+    write_report_chunks(output / "report.json", [sums[f].report for f in folders], mode, as_of, pages)
     result.seconds = time.monotonic() - started
-    pages = sum(s.pages for s in result.sites)
-    kept = f"，{len(result.unchanged)} 个网站无变化未重建" if result.unchanged else ""
-    echo(f"完成：{len(result.sites)} 个网站，{pages} 个页面{kept}，用时 {result.seconds:.1f} 秒；"
+    cache.save_timings(result)
+    total = sum(s.pages for s in result.sites)
+    kept_text = f"，{len(result.unchanged)} 个网站无变化未重建" if result.unchanged else ""
+    echo(f"完成：{len(result.sites)} 个网站，{total} 个页面{kept_text}，用时 {result.seconds:.1f} 秒；"
          f"拒绝发布 {len(result.refused)} 条（详见 {output / 'report.json'}）")
     return result
 
@@ -193,10 +218,10 @@ class Built:
     deferred: list
 
 
-def build_sites(sites, run: Run, staging: Path, decisions, cache: BuildCache, info: dict, jobs: int,
+def build_sites(sites, run: Run, staging: Path, sums: dict, cache: BuildCache, info: dict, jobs: int,
                 echo) -> list[Built]:
     group, mode = run.group, run.mode
-    order = sorted(sites, key=lambda s: -sum(1 for d in decisions if d.item.site_id == s.id))
+    order = sorted(sites, key=lambda s: -len(sums[s.id].digests))
 
     def one(site_id: str, progress=lambda where: None) -> Built:
         """Pelican, then pagefind in its own process while this one checks the
@@ -204,15 +229,21 @@ def build_sites(sites, run: Run, staging: Path, decisions, cache: BuildCache, in
         started = time.monotonic()
         site = group.sites[site_id]
         progress(f"content/{site_id}/")
-        result = build_site(site, run, staging / site_id, decisions, jinja_cache=cache.dir / "jinja")
+        clock = StageClock()
+        own = run.own(site_id)
+        result = build_site(site, run, staging / site_id, own, jinja_cache=cache.dir / "jinja")
+        clock.lap("pelican")
         indexing = search.start_index(staging / site_id)
         try:
             pages, deferred = linkgraph.check_site(staging, group, site_id, mode)
+            clock.lap("links")
         finally:
             search.finish_index(indexing)
-        manifest.write_manifest(staging / site_id, manifest.path_for(staging, site_id), site,
-                                [d for d in decisions if d.item.site_id == site_id], info)
+            clock.lap("search", children=True)
+        manifest.write_manifest(staging / site_id, manifest.path_for(staging, site_id), site, own, info)
+        clock.lap("manifest")
         result.seconds = time.monotonic() - started
+        result.cpu = clock.spent
         return Built(result, pages, deferred)
 
     results: list[Built] = []
@@ -227,6 +258,27 @@ def build_sites(sites, run: Run, staging: Path, decisions, cache: BuildCache, in
         results = [_done(one(s.id), group, echo) for s in order]
     position = {s.id: i for i, s in enumerate(sites)}
     return sorted(results, key=lambda b: position[b.result.site])
+
+
+class StageClock:
+    """CPU seconds of this process by stage; `children=True` also counts the children
+    waited for since the last lap (pagefind runs beside the link check and is waited
+    for after it). The benchmark's breakdown of a build."""
+
+    def __init__(self):
+        self.spent: dict[str, float] = {}
+        self._own, self._children = time.process_time(), self._waited()
+
+    @staticmethod
+    def _waited() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    def lap(self, stage: str, children: bool = False) -> None:
+        own, waited = time.process_time(), self._waited()
+        spent = own - self._own + (waited - self._children if children else 0.0)
+        self.spent[stage] = self.spent.get(stage, 0.0) + spent
+        self._own, self._children = own, waited
 
 
 def _done(built: Built, group: Group, echo) -> Built:
@@ -245,14 +297,13 @@ def report_refused(decisions: list[Decision], echo) -> None:
                     echo(f"    {f.format()}")
 
 
-def build_site(site, run: Run, out: Path, decisions, jinja_cache: Path | None = None) -> SiteResult:
-    """One site with Pelican (workflow/build/pelican.py), counted."""
+def build_site(site, run: Run, out: Path, mine, jinja_cache: Path | None = None) -> SiteResult:
+    """One site with Pelican (workflow/build/pelican.py), counted (`mine`: its items' decisions)."""
     started = time.monotonic()
     settings = settings_for(site, run.group, out, run.mode, run.as_of, run)
     if jinja_cache:                     # image versions by source hash, beside the compiled templates
         settings["GOVSITE_IMAGE_CACHE"] = str(jinja_cache.parent / "images")
     run_pelican(settings, site.id, jinja_cache)
-    mine = [d for d in decisions if d.item.site_id == site.id]
     pages = sum(1 for _ in out.rglob("*.html"))
     return SiteResult(site.id, pages, sum(d.published for d in mine),
                       sum(d.state == State.REFUSED for d in mine), time.monotonic() - started)
@@ -275,7 +326,7 @@ def swap_in(staging: Path, output: Path, site_ids: list[str]) -> None:
 
 def item_url(group: Group, decision: Decision, mode: str) -> str | None:
     item = decision.item
-    site = group.sites.get(item.site_id)
+    site = group.sites.get(item.site_id) if item.site_id else None
     if site is None or item.column is None:
         return None
     return f"{site_url(site, mode)}/{item.column}/{item.slug}.html"
@@ -291,9 +342,8 @@ def build_info(group: Group, mode: str, as_of) -> dict:
             "as_of": as_of.isoformat(), "mode": mode}
 
 
-def write_report(path: Path, group: Group, decisions: list[Decision], mode: str, as_of,
-                 pages: dict | None = None) -> None:
-    entries = [{
+def report_entry(group: Group, d: Decision, mode: str) -> dict:
+    return {
         "site": d.item.site_id,
         "path": d.item.relpath,
         "url": item_url(group, d, mode),
@@ -301,12 +351,26 @@ def write_report(path: Path, group: Group, decisions: list[Decision], mode: str,
         **({"pending": list(d.pending)} if d.pending else {}),
         **({"withdrawal_mode": d.withdrawal["mode"]} if d.withdrawal else {}),
         "findings": [f.to_dict() for f in d.findings],
-    } for d in decisions]
-    report = {"generated": dates.now().isoformat(timespec="seconds"), "as_of": as_of.isoformat(),
-              "mode": mode, **({"review_preview": True} if mode == "review" else {}), "items": entries,
-              "pages": {page: [f.to_dict() for f in fs] for page, fs in (pages or {}).items()}}
+    }
+
+
+def write_report(path: Path, group: Group, decisions: list[Decision], mode: str, as_of,
+                 pages: dict | None = None) -> None:
+    chunks: dict[str, list[str]] = {}
+    for d in decisions:
+        chunks.setdefault(d.item.site_id or "", []).append(json.dumps(report_entry(group, d, mode), ensure_ascii=False))
+    write_report_chunks(path, [", ".join(c) for c in chunks.values()], mode, as_of, pages)
+
+
+def write_report_chunks(path: Path, chunks: list[str], mode: str, as_of, pages: dict | None = None) -> None:
+    """report.json from each site's part (its items' entries, JSON, comma-joined: summary.py):
+    what json.dumps writes for the whole report (compact: the C encoder)."""
+    head = {"generated": dates.now().isoformat(timespec="seconds"), "as_of": as_of.isoformat(),
+            "mode": mode, **({"review_preview": True} if mode == "review" else {})}
+    found = {page: [f.to_dict() for f in fs] for page, fs in (pages or {}).items()}
+    text = (json.dumps(head, ensure_ascii=False)[:-1] + ', "items": [' + ", ".join(c for c in chunks if c)
+            + '], "pages": ' + json.dumps(found, ensure_ascii=False) + "}")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    # compact: the C encoder (indent= falls back to pure Python, 10x slower at 10k items)
-    tmp.write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)

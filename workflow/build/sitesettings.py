@@ -65,12 +65,13 @@ def home_columns(site: Site) -> dict:
 
 def inherited(site: Site, group: Group, key: str):
     """A site.yaml entry, else its parent's (the city's 12345 platform serves every site)."""
-    seen = set()
-    while site is not None and site.id not in seen:
-        if site.data.get(key):
-            return site.data[key]
-        seen.add(site.id)
-        site = group.sites.get(site.parent) if site.parent else None
+    seen: set[str] = set()
+    current: Site | None = site
+    while current is not None and current.id not in seen:
+        if current.data.get(key):
+            return current.data[key]
+        seen.add(current.id)
+        current = group.sites.get(current.parent) if current.parent else None
     return None
 
 

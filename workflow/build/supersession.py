@@ -13,7 +13,7 @@ from workflow.model.relations import key, target
 FIELD = "superseded_by"
 
 
-def lending(decisions, group=None) -> list[tuple[str, object]]:
+def lending(decisions, group=None, find=lambda key: None) -> list[tuple[str, object]]:
     """(site, decision) for each page another site shows (the old document names the new
     one, the new one lists the old): both pages change when either does."""
     by_key = {key(d.item.site_id, d.item.column, d.item.slug): d for d in decisions if d.item.meta is not None}
@@ -22,7 +22,7 @@ def lending(decisions, group=None) -> list[tuple[str, object]]:
         found = target(d.item, FIELD) if d.item.meta is not None else None
         if found and found[0] != d.item.site_id:
             out.append((found[0], d))
-            if (new := by_key.get(key(*found))) is not None:
+            if (new := by_key.get(key(*found)) or find(key(*found))) is not None:
                 out.append((d.item.site_id, new))
     return out
 
@@ -35,7 +35,7 @@ def relations(group, decisions, mode: str) -> tuple[dict[str, list[Related]], di
     for k, d in published.items():
         found = target(d.item, FIELD)
         new = published.get(key(*found)) if found else None
-        if new is None:
+        if found is None or new is None:
             continue
         replaces.setdefault(key(*found), []).append(related(d, group, mode))
         replaced_by[k] = related(new, group, mode)

@@ -50,7 +50,7 @@ def routes(item, group) -> list[tuple[str, str, bool]]:
     return [(sid, col, copy) for (sid, col), copy in found.items()]
 
 
-def lending(decisions, group):
+def lending(decisions, group, find=None):
     """(receiving site, decision) for every item another site lists (whatever its state:
     an item that stops being published leaves the receiver's page)."""
     for d in decisions:

@@ -48,7 +48,7 @@ class Topic:
 declared = declared_topics
 
 
-def lending(decisions, group):
+def lending(decisions, group, find=None):
     """(portal, decision) for every item tagged with a topic: the portal's topic pages list it."""
     for d in decisions:
         if d.item.meta is not None and d.item.fields.get("tags"):

@@ -40,5 +40,5 @@ def _n(singular: str, plural: str, n: int) -> str:
 
 def install() -> None:
     """argparse looks its strings up through these module globals at call time."""
-    argparse._ = _
-    argparse.ngettext = _n
+    argparse._ = _              # type: ignore[attr-defined]  # (argparse's gettext imports, not in its stubs)
+    argparse.ngettext = _n      # type: ignore[attr-defined]

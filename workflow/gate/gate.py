@@ -12,10 +12,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import time
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from workflow.model import dates
+from workflow.errors import BuildError
+from workflow.gate.store import is_slim, slim
+from workflow.model import dates, items
 from workflow.model import files as attachments
 from workflow.model.findings import Finding, has_errors
 from workflow.model.items import Item, find_items, symlink_in
@@ -25,6 +31,9 @@ from workflow.review.permissions import State
 from workflow.rules import Checker, internal_error
 from workflow.rules.approvals import valid_approvals
 
+if TYPE_CHECKING:
+    from workflow.gate.store import DecisionStore
+
 
 @dataclass
 class Decision:
@@ -32,12 +41,12 @@ class Decision:
     state: State
     findings: list[Finding] = field(default_factory=list)
     approvals: dict[str, str] = field(default_factory=dict)   # level -> reviewer id
-    withdrawal: dict | None = None                            # the verified withdrawal, if WITHDRAWN
-    inputs: tuple = ()           # what besides the item's bytes it was decided from (Gate.inputs)
+    withdrawal: dict[str, Any] | None = None                  # the verified withdrawal, if WITHDRAWN
+    inputs: tuple[object, ...] = ()   # what besides the item's bytes it was decided from (Gate.inputs)
     files: dict[str, str] = field(default_factory=dict)       # published file -> sha256 its approvals cover
     volatile: bool = False       # depends on the clock beyond the day: never remembered
     day: dt.date | None = None   # the day it holds for, when a rule read the day (deadlines)
-    pending: tuple = ()          # review preview only: the levels it still awaits (shown, not published)
+    pending: tuple[str, ...] = ()    # review preview only: the levels it still awaits (shown, not published)
 
     @property
     def published(self) -> bool:
@@ -45,31 +54,48 @@ class Decision:
 
 
 class Gate:
-    def __init__(self, group: Group, as_of: dt.datetime | None = None, store=None):
+    def __init__(self, group: Group, as_of: dt.datetime | None = None, store: DecisionStore | None = None) -> None:
         self.group = group
         self.as_of = as_of or dates.now()
         self.checker = Checker(group, self.as_of.date())
         self.store = store       # decisions of earlier builds by content hash (workflow.buildcache)
         self._decided: dict[str, Decision] = {}    # a gate decides at one moment: each file is read once
-        self._all: list[Decision] | None = None
+        self._all: list[Path] | None = None      # every item file, found once
+        self.cpu: defaultdict[str, float] = defaultdict(float)    # CPU seconds of this process by stage (read, gate): the benchmark's
 
-    def decide(self, path: Path) -> Decision:
-        path = os.path.abspath(path)
-        if not self.recall(path):
-            self._decided[path] = self._decide_path(path)
-        return self._decided[path]
+    def decide(self, path: str | os.PathLike[str]) -> Decision:
+        """The item's decision, with its bytes (read again if dropped: they must hash the same)."""
+        key = os.path.abspath(path)
+        decision = self.lean(key)
+        if is_slim(decision):
+            decision = self._decided[key] = self._restored(key, decision)
+        return decision
 
-    def recall(self, path: Path) -> bool:
+    def lean(self, path: str | os.PathLike[str]) -> Decision:
+        """The item's decision, its bytes and text possibly dropped: what a build keeps of
+        every item of a large group (a site's worker reads its own items' bytes again)."""
+        key = os.path.abspath(path)
+        if not self.recall(key):
+            self._decided[key] = self._decide_path(key)
+        return self._decided[key]
+
+    def _restored(self, path: str, decision: Decision) -> Decision:
+        raw = _read(path)
+        if raw is None or hashlib.sha256(raw).hexdigest() != decision.item.sha256:
+            raise BuildError(f"{decision.item.relpath} 在构建过程中被修改或删除：请等改动完成后重新构建")
+        return replace(decision, item=items.restore(decision.item, raw))
+
+    def recall(self, path: str | os.PathLike[str]) -> bool:
         """Decide `path` from the store alone, if it holds the file's content and inputs."""
-        path = os.path.abspath(path)
-        if path not in self._decided:
-            known = self._known(path)
+        key = os.path.abspath(path)
+        if key not in self._decided:
+            known = self._known(key)
             if known is None:
                 return False
-            self._decided[path] = known
+            self._decided[key] = known
         return True
 
-    def inputs(self, item: Item) -> tuple:
+    def inputs(self, item: Item) -> tuple[object, ...]:
         """What a decision about `item` rests on besides its bytes (and the store's key):
         the files it lists (by stat), the commits that touched it, and whether the
         items it links to exist."""
@@ -83,7 +109,7 @@ class Gate:
         raw = _read(path)
         if raw is None:
             return None
-        known = self.store.get((path, hashlib.sha256(raw).hexdigest()), raw)
+        known = self.store.get((path, hashlib.sha256(raw).hexdigest()))
         if known is None or (known.item.meta is not None and self.inputs(known.item) != known.inputs):
             return None
         if known.day is not None and known.day != self.as_of.date():
@@ -94,17 +120,23 @@ class Gate:
         """A remembered decision at this gate's moment: a scheduled item's date may have come."""
         if decision.state not in (State.PUBLISHED, State.SCHEDULED):
             return decision
-        due = decision.item.fields["date"] > self.as_of
+        date: dt.datetime = decision.item.fields["date"]
+        due = date > self.as_of
         return replace(decision, state=State.SCHEDULED if due else State.PUBLISHED)
 
     def _decide_path(self, path: str) -> Decision:
+        started = time.process_time()
         try:
             item = self.checker.load(Path(path))
         except Exception as exc:
             rel = os.path.relpath(path, self.group.root)
             item = Item(Path(path), rel, None, None, b"")
             item.findings.append(internal_error(item, self.checker.load, exc))
-        return self._decide(item)
+        read = time.process_time()
+        decision = self._decide(item)
+        self.cpu["read"] += read - started
+        self.cpu["gate"] += time.process_time() - read
+        return decision
 
     def _decide(self, item: Item) -> Decision:
         self.checker.read_the_day = False
@@ -131,7 +163,8 @@ class Gate:
                             volatile=volatile)
         if has_errors(findings):
             return Decision(item, State.REFUSED, findings, inputs=inputs, volatile=volatile)
-        state = State.SCHEDULED if item.fields["date"] > self.as_of else State.PUBLISHED
+        date: dt.datetime = item.fields["date"]
+        state = State.SCHEDULED if date > self.as_of else State.PUBLISHED
         return Decision(item, state, findings, approvals, inputs=inputs, files=files, volatile=volatile)
 
     def admit(self, decision: Decision) -> None:
@@ -139,13 +172,24 @@ class Gate:
         self._decided[os.path.abspath(decision.item.path)] = decision
         self._all = None
 
-    def decide_all(self, paths=None, files=None) -> list[Decision]:
-        """Every item's decision (or those under `paths`; `files`: find_items already ran)."""
+    def decide_all(self, paths: Sequence[str | os.PathLike[str]] | None = None,
+                   files: list[Path] | None = None, lean: bool = False) -> list[Decision]:
+        """Every item's decision (or those under `paths`; `files`: find_items already ran).
+        `lean`: as `lean()` gives them, and dropping the bytes of those decided here."""
         if paths:
-            return [self.decide(p) for p in files or find_items(self.group, paths)]
-        if self._all is None:    # a gate decides at one moment: the group is read once
-            self._all = [self.decide(p) for p in files or find_items(self.group)]
-        return list(self._all)
+            found = files or find_items(self.group, paths)
+        else:                   # a gate decides at one moment: the group is read once
+            if self._all is None:
+                self._all = files or find_items(self.group)
+            found = self._all
+        if not lean:
+            return [self.decide(p) for p in found]
+        out = []
+        for p in found:
+            key = os.path.abspath(p)
+            decision = self._decided[key] = slim(self.lean(key))
+            out.append(decision)
+        return out
 
 
 def _read(path: str) -> bytes | None:

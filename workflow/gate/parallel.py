@@ -8,6 +8,8 @@ the file it was on, never waited for (workflow/workers.py).
 """
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from workflow.gate import store, workers
@@ -18,13 +20,15 @@ from workflow.model.items import find_items
 PARALLEL_MIN = 100      # below this many items a worker costs more than it saves
 
 
-def decide(gate: Gate, jobs: int = 2, paths=None, before_fork=lambda: None) -> list[Decision]:
+def decide(gate: Gate, jobs: int = 2, paths: Sequence[str | os.PathLike[str]] | None = None,
+           before_fork: Callable[[], None] = lambda: None, lean: bool = False) -> list[Decision]:
     """The gate's decision for every item (or those under `paths`). Items not
     remembered are checked in forked workers, a site per task. `govsite check`
-    decides the same way."""
+    decides the same way. `lean`: the decisions without the items' bytes (Gate.lean)."""
     group = gate.group
     if gate.store is None:
         gate.store = DecisionStore({})
+    known = gate.store
     todo: dict[str, list[Path]] = {}
     files = find_items(group, paths)
     for path in files:
@@ -33,13 +37,20 @@ def decide(gate: Gate, jobs: int = 2, paths=None, before_fork=lambda: None) -> l
     if jobs > 1 and sum(map(len, todo.values())) >= 2 * PARALLEL_MIN:
         order = sorted(todo.items(), key=lambda kv: -len(kv[1]))
 
-        def work(task, progress):
+        def work(task: tuple[str, list[Path]], progress: Callable[[str], None]) -> tuple[list[store.Entry], dict[str, float]]:
             _, site_paths = task
+            gate.cpu.clear()            # a fresh fork inherits what the parent counted so far
             found = []
             for p in site_paths:
                 progress(str(p.relative_to(group.root)))
                 found.append(gate.decide(p))
-            return [store.entry(d) for d in found]     # the parent reads the bytes again
+            return [store.entry(d) for d in found], dict(gate.cpu)    # the parent reads the bytes again
 
-        workers.run(order, work, jobs, gate.store.add, before_fork)
-    return gate.decide_all(paths, files)
+        def done(result: tuple[list[store.Entry], dict[str, float]]) -> None:
+            entries, cpu = result
+            known.add(entries)
+            for stage, seconds in cpu.items():
+                gate.cpu[stage] += seconds
+
+        workers.run(order, work, jobs, done, before_fork)
+    return gate.decide_all(paths, files, lean=lean)

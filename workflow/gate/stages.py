@@ -13,10 +13,18 @@ Anything else that would refuse an item refuses it at every stage.
 """
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from workflow.model.findings import ERROR, Finding
 from workflow.review import permissions as policy
+
+if TYPE_CHECKING:
+    from workflow.gate.gate import Decision, Gate
+    from workflow.model.items import Item
+    from workflow.rules import Checker
 
 STAGES = ("commit", "pr", "build")
 
@@ -31,7 +39,7 @@ def is_pending(finding: Finding) -> bool:
     return finding.severity == ERROR and finding.rule in PENDING_RULES
 
 
-def only_pending(findings) -> bool:
+def only_pending(findings: Iterable[Finding]) -> bool:
     """The item would be published once reviewers sign it: it has errors, all pending."""
     errors = [f for f in findings if f.severity == ERROR]
     return bool(errors) and all(is_pending(f) for f in errors)
@@ -47,7 +55,7 @@ class Awaiting:
         return f"“{self.level}”（可审核：{who or '没有可审核的人，请网站主管部门在 site.yaml 中指定'}）"
 
 
-def awaiting(item, checker) -> list[Awaiting]:
+def awaiting(item: Item, checker: Checker) -> list[Awaiting]:
     """The levels the item still needs, each with the reviewers who may sign it: they
     hold the level, are not its author, wrote none of its text (Git) and signed no
     other level of it."""
@@ -76,7 +84,7 @@ def label(finding: Finding, stage: str) -> str | None:
     return "待审核" if stage == "commit" and is_pending(finding) else None
 
 
-def admit_pending(gate, decisions: list) -> list:
+def admit_pending(gate: Gate, decisions: list[Decision]) -> list[Decision]:
     """A review preview (`govsite build --review`): items refused only for pending
     approvals are shown, marked with the levels they await; every other refused item
     stays out, as in any build (report.json lists its problems)."""
@@ -86,8 +94,10 @@ def admit_pending(gate, decisions: list) -> list:
     out = []
     for d in decisions:
         if d.state == State.REFUSED and d.item.meta is not None and only_pending(d.findings):
+            d = gate.decide(d.item.path)            # with its bytes: its approvals are verified again
             item = d.item
-            state = State.SCHEDULED if item.fields["date"] > gate.as_of else State.PUBLISHED
+            date: dt.datetime = item.fields["date"]
+            state = State.SCHEDULED if date > gate.as_of else State.PUBLISHED
             d = replace(d, state=state, approvals=valid_approvals(item, gate.checker),
                         files={n: h for n, _, h in gate.checker.covered(item)},
                         pending=tuple(w.level for w in awaiting(item, gate.checker)) or ("审核",))

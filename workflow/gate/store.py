@@ -15,16 +15,24 @@ import json
 import os
 import pickle
 import sys
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workflow import PACKAGE
-from workflow.model import items
 
-FORMAT = 2
+if TYPE_CHECKING:
+    from workflow.gate.gate import Decision
+    from workflow.model.sites import Group
+
+FORMAT = 3          # 3: a slim item keeps its content hash
+
+Key = tuple[str, str]              # (absolute path, sha256 of the file's bytes)
+Entry = tuple[Key, "Decision"]     # a remembered decision under its key
 
 
-def digest(parts) -> str:
+def digest(parts: Iterable[object]) -> str:
     h = hashlib.sha256()
     for part in parts:
         h.update(part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass"))
@@ -32,7 +40,8 @@ def digest(parts) -> str:
     return h.hexdigest()
 
 
-def tree(folder: Path, skip=("__pycache__",), skip_suffix: str | None = None) -> list[tuple[str, str]]:
+def tree(folder: Path, skip: Collection[str] = ("__pycache__",),
+         skip_suffix: str | None = None) -> list[tuple[str, str]]:
     """(relative path, sha256) of every file under `folder` (but those ending in
     `skip_suffix`), sorted."""
     folder = Path(folder)
@@ -71,19 +80,19 @@ def library_versions() -> list[str]:
     return out
 
 
-def code() -> list:
+def code() -> list[object]:
     """The code and libraries every decision and every page is worked out by."""
     return [FORMAT, sys.version, *library_versions(), "workflow", *tree(PACKAGE)]
 
 
-def group_config(group) -> list:
+def group_config(group: Group) -> list[str]:
     """What an item's decision may read of the other sites: which sites there are and their
     domains (links), who receives syndication, the portal's topics."""
     return [json.dumps([s.id, s.type, s.domain, s.data.get("syndication"), s.data.get("topics")],
                        ensure_ascii=False, sort_keys=True, default=str) for s in group.sites.values()]
 
 
-def decisions_keys(group) -> dict[str, str]:
+def decisions_keys(group: Group) -> dict[str, str]:
     """Per site, what its items' remembered decisions hold for: the code, the reviewers'
     keys, the city's policy files, the group's shape and the site's own site.yaml. Not the
     day: a decision that read the day says so (Decision.day) and holds for that day only."""
@@ -95,31 +104,35 @@ def decisions_keys(group) -> dict[str, str]:
 class DecisionFiles:
     """The decision files of one cache folder."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
 
-    def load(self, keys: dict[str, str]) -> DecisionStore:
-        """The remembered decisions of every site whose key (decisions_keys) is unchanged."""
-        entries, loaded = {}, {}
-        for path in sorted(self.folder.glob("*.pickle")):
-            if path.stem not in keys:
-                continue
-            try:
-                with open(path, "rb") as f:
-                    stored_key, found = pickle.load(f)
-            except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError, TypeError):
-                continue
-            if stored_key == keys[path.stem]:
-                entries.update(found)
-                loaded[path.stem] = found
-        return DecisionStore(entries, loaded)
+    def load(self, keys: dict[str, str], content: Path | None = None) -> DecisionStore:
+        """The remembered decisions of every site whose key (decisions_keys) is unchanged.
+        With `content` (the group's content folder) a site's file is read only when one of
+        its items is first looked up: a build that decides few sites reads few files."""
+        store = DecisionStore({}, {}, fetch=lambda sid: self._read(sid, keys), content=content)
+        if content is None:
+            for path in sorted(self.folder.glob("*.pickle")):
+                store.fetch_site(path.stem)
+        return store
 
-    def save(self, keys: dict[str, str], decisions, known: DecisionStore | None = None) -> None:
+    def _read(self, sid: str, keys: dict[str, str]) -> dict[Key, Decision] | None:
+        if sid not in keys:
+            return None
+        try:
+            with open(self.folder / f"{sid}.pickle", "rb") as f:
+                stored_key, found = pickle.load(f)
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError, TypeError):
+            return None
+        return found if stored_key == keys[sid] else None
+
+    def save(self, keys: dict[str, str], decisions: Iterable[Decision], known: DecisionStore | None = None) -> None:
         """Save `decisions`, a file per site; a site whose decisions are all as
         loaded from its file (`known`) is not written again."""
         stored = known.entries if known is not None else {}
         loaded = known.loaded if known is not None else {}
-        by_site: dict[str, dict] = {}
+        by_site: dict[str, dict[Key, Decision]] = {}
         for d in decisions:
             if d.volatile:
                 continue        # depends on the clock beyond the day: decided again next time
@@ -141,32 +154,51 @@ class DecisionFiles:
         tmp.replace(path)
 
 
-def entry(decision) -> tuple:
+def entry(decision: Decision) -> Entry:
     """(path, content hash) -> the decision without the item's bytes and text."""
     return (str(decision.item.path), decision.item.sha256), slim(decision)
 
 
-def slim(decision):
+def slim(decision: Decision) -> Decision:
     """A decision without the item's bytes and text: they are read again (and
     must hash the same) when the decision is used. Unreadable items stay whole."""
-    if decision.item.meta is None:
+    if decision.item.meta is None or not decision.item.raw:
         return decision
     return replace(decision, item=replace(decision.item, raw=b"", text="", body="", canonical=b""))
 
 
+def is_slim(decision: Decision) -> bool:
+    return decision.item.meta is not None and not decision.item.raw
+
+
 class DecisionStore:
     """Remembered decisions by (path, content hash); the gate looks here before
-    parsing and checking an item."""
+    parsing and checking an item. `fetch(site id)` reads a site's remembered
+    decisions when one of its items is first looked up (`content`: where sites are)."""
 
-    def __init__(self, entries: dict, loaded: dict | None = None):
+    def __init__(self, entries: dict[Key, Decision], loaded: dict[str, dict[Key, Decision]] | None = None,
+                 fetch: Callable[[str], dict[Key, Decision] | None] | None = None, content: Path | None = None) -> None:
         self.entries = entries
-        self.loaded = loaded or {}      # site -> the entries its file held
+        self.loaded = loaded if loaded is not None else {}      # site -> the entries its file held
+        self._fetch = fetch
+        self._content = os.path.join(os.path.abspath(content), "") if content is not None else None
+        self._tried: set[str] = set()
 
-    def add(self, entries) -> None:
+    def add(self, entries: Iterable[Entry]) -> None:
         self.entries.update(entries)
 
-    def get(self, key, raw: bytes):
-        known = self.entries.get(key)
-        if known is None or known.item.meta is None:
-            return known
-        return replace(known, item=items.restore(known.item, raw))
+    def fetch_site(self, sid: str) -> None:
+        if sid in self._tried or self._fetch is None:
+            return
+        self._tried.add(sid)
+        found = self._fetch(sid)
+        if found is not None:
+            self.loaded[sid] = found
+            for k, v in found.items():
+                self.entries.setdefault(k, v)
+
+    def get(self, key: Key) -> Decision | None:
+        """The remembered decision, without the item's bytes (Gate.decide reads them again)."""
+        if self._content is not None and key[0].startswith(self._content):
+            self.fetch_site(key[0][len(self._content):].split(os.sep, 1)[0])
+        return self.entries.get(key)

@@ -12,20 +12,36 @@ import multiprocessing
 import multiprocessing.connection
 import traceback
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any, Generic, TypeVar, cast
 
-from workflow.errors import WorkerDied, WorkerFailed
+from workflow.errors import WorkerDied as WorkerDied  # re-exported: what `run` raises
+from workflow.errors import WorkerFailed
+
+_Task = TypeVar("_Task")
+_Result = TypeVar("_Result")
+Progress = Callable[[str], None]      # a worker says which file it is on
 
 
-def run(tasks: list, work: Callable[[Any, Callable[[str], None]], Any], jobs: int,
-        on_result: Callable[[Any], None], before_fork: Callable[[], None] = lambda: None) -> None:
+@dataclass
+class _Running(Generic[_Task]):
+    proc: BaseProcess
+    task: _Task
+    last: str | None = None           # the file it last said it was on
+
+
+def run(tasks: list[_Task], work: Callable[[_Task, Progress], _Result], jobs: int,
+        on_result: Callable[[_Result], None], before_fork: Callable[[], None] = lambda: None) -> None:
     """`work(task, progress)` for every task, each in a fresh forked process, `jobs` at
     a time; `on_result` is called in this process with each result as it arrives.
     Raises WorkerDied, or the worker's own exception; the other workers are stopped."""
     ctx = multiprocessing.get_context("fork")
     before_fork()
     pending = list(tasks)
-    running: dict = {}        # connection -> [process, task, last progress]
+    # messages are pickled ("progress" | "result" | "error", value) pairs
+    running: dict[Connection[Any, Any], _Running[_Task]] = {}
     try:
         while pending or running:
             while pending and len(running) < jobs:
@@ -34,33 +50,34 @@ def run(tasks: list, work: Callable[[Any, Callable[[str], None]], Any], jobs: in
                 proc = ctx.Process(target=_child, args=(work, task, child), daemon=True)
                 proc.start()
                 child.close()
-                running[parent] = [proc, task, None]
-            for conn in multiprocessing.connection.wait(list(running)):
-                proc, task, last = running[conn]
+                running[parent] = _Running(proc, task)
+            for ready in multiprocessing.connection.wait(list(running)):
+                conn = cast("Connection[Any, Any]", ready)     # wait() hands back what it was given
+                worker = running[conn]
                 try:
                     kind, value = conn.recv()
                 except (EOFError, OSError):
-                    proc.join()
+                    worker.proc.join()
                     del running[conn]
                     conn.close()
-                    raise WorkerDied(task, last, proc.exitcode) from None
+                    raise WorkerDied(worker.task, worker.last, worker.proc.exitcode) from None
                 if kind == "progress":
-                    running[conn][2] = value
+                    worker.last = value
                     continue
-                proc.join()
+                worker.proc.join()
                 del running[conn]
                 conn.close()
                 if kind == "error":
                     raise value
                 on_result(value)
     finally:
-        for conn, (proc, _, _) in running.items():
-            proc.kill()
-            proc.join()
+        for conn, left in running.items():
+            left.proc.kill()
+            left.proc.join()
             conn.close()
 
 
-def _child(work, task, conn) -> None:
+def _child(work: Callable[[_Task, Progress], object], task: _Task, conn: Connection[Any, Any]) -> None:
     try:
         result = work(task, lambda where: conn.send(("progress", where)))
         conn.send(("result", result))

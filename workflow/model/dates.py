@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -16,13 +17,16 @@ _DATETIME = re.compile(
 FIRST_YEAR, LAST_YEAR = 1900, 2100    # a date outside these is a typing error, not a date
 
 
-def _plausible(day):
+_Day = TypeVar("_Day", dt.date, dt.datetime)
+
+
+def _plausible(day: _Day) -> _Day:
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise ValueError(f"year {day.year} out of range")
     return day
 
 
-def parse_date(value) -> dt.date:
+def parse_date(value: object) -> dt.date:
     """A calendar date: a YAML date or 'YYYY-MM-DD', years 1900–2100. Raises ValueError."""
     try:
         return _plausible(_parse_date(value))
@@ -30,7 +34,7 @@ def parse_date(value) -> dt.date:
         raise ValueError(value) from exc
 
 
-def parse_datetime(value) -> dt.datetime:
+def parse_datetime(value: object) -> dt.datetime:
     """A moment: 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM[:SS]' or ISO 8601 with offset,
     years 1900–2100. Naive values are Asia/Shanghai. Raises ValueError."""
     try:
@@ -39,7 +43,7 @@ def parse_datetime(value) -> dt.datetime:
         raise ValueError(value) from exc
 
 
-def _parse_date(value) -> dt.date:
+def _parse_date(value: object) -> dt.date:
     if isinstance(value, dt.datetime):
         return to_local(value).date()
     if isinstance(value, dt.date):
@@ -52,7 +56,7 @@ def _parse_date(value) -> dt.date:
     raise ValueError(value)
 
 
-def _parse_datetime(value) -> dt.datetime:
+def _parse_datetime(value: object) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return to_local(value)
     if isinstance(value, dt.date):
@@ -62,7 +66,8 @@ def _parse_datetime(value) -> dt.datetime:
     text = value.strip()
     m = _DATE.match(text)
     if m:
-        return dt.datetime(*map(int, m.groups()), tzinfo=TZ)
+        year, month, day = map(int, m.groups())
+        return dt.datetime(year, month, day, tzinfo=TZ)
     m = _DATETIME.match(text)
     if not m:
         raise ValueError(value)

@@ -13,6 +13,20 @@ import os
 import re
 import stat
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from workflow.model.items import Item
+
+
+class Limits(Protocol):
+    """The city's attachment policy (workflow/policy/limits.py reads it)."""
+
+    @property
+    def extensions(self) -> tuple[str, ...]: ...
+
+    @property
+    def max_bytes(self) -> int: ...
 
 
 def size_label(size: int) -> str:
@@ -31,7 +45,7 @@ KINDS = {"attachment": ("附件", "attachments", "policy/attachments.yaml"),
          "image": ("图片", "images", "policy/images.yaml")}
 
 
-def problems(name: str, item_dir: Path, lim, kind: str = "attachment") -> list[tuple[str, str, str]]:
+def problems(name: str, item_dir: Path, lim: Limits, kind: str = "attachment") -> list[tuple[str, str, str]]:
     """(rule, message, fix) for one listed file name (an attachment, or an image with the
     image policy's limits); empty when it may be published."""
     label, field, policy_file = KINDS[kind]
@@ -80,7 +94,7 @@ def _under(p: Path, folder: Path) -> bool:
         return False
 
 
-def entries(item) -> list[tuple[str, str]]:
+def entries(item: Item) -> list[tuple[str, str]]:
     """(file name, kind) of every file an item lists beside it: its attachments, then its
     images. The one list of what an item publishes: approvals cover it, the build copies it."""
     out = [(a["file"], "attachment") for a in item.fields.get("attachments", []) if isinstance(a.get("file"), str)]
@@ -88,18 +102,19 @@ def entries(item) -> list[tuple[str, str]]:
     return out
 
 
-def listed(item) -> list[str]:
+def listed(item: Item) -> list[str]:
     """Every file an item lists for publication beside it (attachments and images)."""
     return [name for name, _ in entries(item)]
 
 
-def covered(item, lim, image_lim) -> list[tuple[str, int, str]]:
+def covered(item: Item, lim: Limits, image_lim: Limits | None) -> list[tuple[str, int, str]]:
     """(name, size, sha256) of every listed file that may be published: what an approval signs.
     Files with a problem (missing, outside, a symlink, too large) are left out: their rule refuses the item.
     `lim`: the attachment limits; `image_lim`: the image policy (workflow/policy/limits.py)."""
     out = []
     for name, kind in entries(item):
-        if problems(name, item.path.parent, image_lim if kind == "image" else lim, kind):
+        policy = image_lim if kind == "image" else lim
+        if policy is None or problems(name, item.path.parent, policy, kind):
             continue
         digest, size = sha256_of(item.path.parent / name)
         if digest is not None:
@@ -123,11 +138,11 @@ def sha256_of(path: Path) -> tuple[str | None, int]:
     return h.hexdigest(), size
 
 
-def stat_key(item) -> tuple:
+def stat_key(item: Item) -> tuple[tuple[object, ...], ...]:
     """What says an item's listed files are unchanged since they were hashed (size,
     modification time, inode, change time), without reading them; a symlink or a
     missing file is part of the key too."""
-    out = []
+    out: list[tuple[object, ...]] = []
     for name in listed(item):
         if _BAD_NAME.search(name) or "\\" in name:
             out.append((name, "bad"))

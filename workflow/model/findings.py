@@ -1,10 +1,12 @@
 """Findings: errors are values with an id, a location and a Chinese message."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from enum import Enum
+from typing import Any
 
-from workflow.errors import ConfigError  # noqa: F401 - raised with findings
+from workflow.errors import ConfigError as ConfigError  # re-exported: raised with findings
 
 
 class Severity(str, Enum):
@@ -30,7 +32,7 @@ class Finding:
     field: str | None = None  # front-matter field concerned
     fix: str | None = None    # Chinese: how to fix it
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["severity"] = str(self.severity)
         return data
@@ -45,5 +47,5 @@ class Finding:
         return text
 
 
-def has_errors(findings) -> bool:
+def has_errors(findings: Iterable[Finding]) -> bool:
     return any(f.severity == ERROR for f in findings)

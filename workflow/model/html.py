@@ -7,10 +7,15 @@ reads only the elements of a parsed page that hold a URL.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 import lxml.etree
 import lxml.html
+
+if TYPE_CHECKING:
+    from lxml.etree import ParserTarget
 
 # Element -> attributes that hold a URL (srcset holds several).
 URL_ATTRS = {
@@ -31,7 +36,7 @@ class Found:
     url: str
     text: str          # link text or alt, for the editor
     line: int | None   # line in the parsed HTML
-    element: object = None
+    element: Element | None = None
 
 
 def srcset_urls(value: str) -> list[str]:
@@ -60,11 +65,11 @@ def srcset_urls(value: str) -> list[str]:
 class Element:
     """One start tag as the HTML tokenizer saw it."""
     tag: str
-    attrib: dict
+    attrib: dict[str, str]
     text: str = ""             # text inside it (links), for the editor
     line: int | None = None    # line in the parsed HTML, when known
 
-    def get(self, name, default=None):
+    def get(self, name: str, default: str | None = None) -> str | None:
         return self.attrib.get(name, default)
 
 
@@ -72,26 +77,26 @@ class _Collector:
     """lxml parser target: every start tag in document order, whatever the tree
     builder later makes of it (no depth limit, misplaced tags kept)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.elements: list[Element] = []
         self.texts: list[tuple[str, bool]] = []   # (text, inside code/pre)
         self._open: list[Element] = []
         self._code = 0
         self._pending: list[str] = []             # the parser hands text over in pieces
 
-    def _flush(self):
+    def _flush(self) -> None:
         if self._pending:
             self.texts.append(("".join(self._pending), self._code > 0))
             self._pending = []
 
-    def start(self, tag, attrib):
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
         self._flush()
         el = Element(str(tag).lower(), dict(attrib))
         self.elements.append(el)
         self._open.append(el)
         self._code += el.tag in ("code", "pre")
 
-    def end(self, tag):
+    def end(self, tag: str) -> None:
         self._flush()
         for i in range(len(self._open) - 1, -1, -1):
             if self._open[i].tag == str(tag).lower():
@@ -100,16 +105,16 @@ class _Collector:
                 del self._open[i:]
                 break
 
-    def data(self, text):
+    def data(self, text: str) -> None:
         self._pending.append(text)
         for el in self._open:
             if el.tag in ("a", "area", "button") and len(el.text) < 200:
                 el.text += text
 
-    def comment(self, text):
+    def comment(self, text: str) -> None:
         pass
 
-    def close(self):
+    def close(self) -> _Collector:
         self._flush()
         return self
 
@@ -117,17 +122,19 @@ class _Collector:
 def elements(html: str) -> _Collector:
     """Start tags and texts of an HTML fragment, read with libxml2's HTML5
     tokenizer (entities decoded as browsers decode them)."""
-    parser = lxml.etree.HTMLParser(target=_Collector(), recover=True, no_network=True)
+    # (the stubs' ParserTarget also names the optional pi/doctype/namespace events)
+    target = cast("ParserTarget[_Collector]", _Collector())
+    parser = lxml.etree.HTMLParser(target=target, recover=True, no_network=True)
     parser.feed("<div>" + (html or "") + "</div>")
     return parser.close()
 
 
-def parse_html(html: str):
+def parse_html(html: str) -> lxml.html.HtmlElement:
     """A fragment as a tree (for pages we built: line numbers, ids)."""
     return lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
 
 
-def tree_elements(root) -> list[Element]:
+def tree_elements(root: lxml.html.HtmlElement) -> list[Element]:
     out = []
     for el in root.iter():
         if isinstance(el.tag, str):
@@ -136,9 +143,9 @@ def tree_elements(root) -> list[Element]:
     return out
 
 
-def urls_in(els) -> list[Found]:
+def urls_in(els: lxml.html.HtmlElement | Iterable[Element]) -> list[Found]:
     """Every URL held by an attribute of these elements (lxml tree or Element list)."""
-    if hasattr(els, "iter"):
+    if isinstance(els, lxml.html.HtmlElement):
         els = tree_elements(els)
     found = []
     for el in els:
@@ -164,7 +171,7 @@ _URL_XPATH = lxml.etree.XPath("|".join(
     "//@" + a for a in sorted({a for attrs in URL_ATTRS.values() for a in attrs if ":" not in a} | {"http-equiv"})))
 
 
-def url_elements(root) -> list[Element]:
+def url_elements(root: lxml.etree._Element) -> list[Element]:
     """Only the elements of a built page that can hold a URL (pages are large)."""
     out = []
     for el in dict.fromkeys(attr.getparent() for attr in _URL_XPATH(root)):

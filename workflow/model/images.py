@@ -12,7 +12,26 @@ from __future__ import annotations
 import re
 import unicodedata
 import urllib.parse
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+    from workflow.model.items import Item
+
+
+class Policy(Protocol):
+    """What the checks read of the city's image policy (workflow/policy/limits.py ImagePolicy)."""
+
+    @property
+    def max_pixels(self) -> int: ...
+
+    @property
+    def widths(self) -> tuple[int, ...]: ...
+
+    @property
+    def meaningless(self) -> tuple[str, ...]: ...
 
 FORMATS = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}
 ENCODINGS = (("webp", "WEBP"), ("jpg", "JPEG"))     # what the page offers, best first
@@ -25,7 +44,7 @@ def _plain(text: str) -> str:
     return _PUNCT.sub("", unicodedata.normalize("NFKC", text)).upper().casefold()
 
 
-def alt_problem(alt, name: str, pol) -> str | None:
+def alt_problem(alt: object, name: str, pol: Policy) -> str | None:
     """Why an alt text says nothing about the image (Chinese), or None when it does."""
     if not isinstance(alt, str) or not alt.strip():
         return "没有替代文字（alt）：看不见图片的读者（读屏软件）不知道图片的内容"
@@ -40,7 +59,7 @@ def alt_problem(alt, name: str, pol) -> str | None:
     return None
 
 
-def inspect(path, ext: str, pol) -> tuple[str | None, tuple[int, int] | None]:
+def inspect(path: Path, ext: str, pol: Policy) -> tuple[str | None, tuple[int, int] | None]:
     """(problem, (width, height) as shown, EXIF orientation applied) of an image file.
     Reads the header, then decodes the pixels once, within the pixel limit."""
     from PIL import Image, UnidentifiedImageError
@@ -61,13 +80,13 @@ def inspect(path, ext: str, pol) -> tuple[str | None, tuple[int, int] | None]:
     return None, size
 
 
-def oriented(img) -> tuple[int, int]:
+def oriented(img: Image) -> tuple[int, int]:
     w, h = img.size
     orientation = img.getexif().get(0x0112, 1)
     return (h, w) if orientation in (5, 6, 7, 8) else (w, h)
 
 
-def sizes(width: int, height: int, pol) -> list[tuple[int, int]]:
+def sizes(width: int, height: int, pol: Policy) -> list[tuple[int, int]]:
     """(width, height) of every version: the policy's widths below the original, and the
     original width capped at the largest policy width (never upscaled)."""
     top = min(width, pol.widths[-1])
@@ -81,7 +100,7 @@ def version_name(name: str, width: int, ext: str) -> str:
     return str(pure.with_name(f"{pure.stem}.{width}w.{ext}"))
 
 
-def described(item, pol) -> list[dict]:
+def described(item: Item, pol: Policy) -> list[dict[str, Any]]:
     """The item's images for the theme: alt, caption, the largest version's size and
     each version's (URL-quoted) file names. Reads image headers only."""
     from PIL import Image

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from workflow.model.relations import FORMS
-from workflow.model.schema import Field
+from workflow.model.schema import Field, Schema
 
 TYPES = {
     "news": "新闻",
@@ -126,5 +126,5 @@ TYPE_FIELDS = {
 
 # Every field any type knows: an item may carry fields of another type only
 # as a warning (unknown to its own type).
-def schema_for(item_type: str) -> dict:
+def schema_for(item_type: str) -> Schema:
     return {**COMMON, **TYPE_FIELDS.get(item_type, {})}

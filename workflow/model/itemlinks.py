@@ -16,7 +16,12 @@ import html as htmlmod
 import posixpath
 import re
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from workflow.model.sites import Group, Site
 
 FILENAME = ("{filename}", "%7Bfilename%7D", "%7bfilename%7d")
 # Pages every site has besides its columns and items (pelicanconf.DIRECT_TEMPLATES and the 404/410 pages).
@@ -32,7 +37,7 @@ class Target:
     problem: str | None   # Chinese: why it cannot resolve, when known without looking at files
 
 
-def resolve(url: str, item_relpath: str, group) -> Target | None:
+def resolve(url: str, item_relpath: str, group: Group) -> Target | None:
     """What an internal link in item `item_relpath` points to; None when it is not an
     internal link this module judges (external, mail, a fragment alone, a folder)."""
     raw = htmlmod.unescape(url.strip())
@@ -77,7 +82,7 @@ def resolve(url: str, item_relpath: str, group) -> Target | None:
     return Target(url, kind, norm, fragment, None)
 
 
-def _page(url, parts, site, here, fragment) -> Target | None:
+def _page(url: str, parts: list[str], site: Site, here: str, fragment: str) -> Target | None:
     rest = parts[2:]
     if here.split("/")[1] != site.id and not url.lstrip().startswith("/"):
         return Target(url, "page", None, fragment,
@@ -95,7 +100,7 @@ def _page(url, parts, site, here, fragment) -> Target | None:
     return None
 
 
-def item_url(relpath: str, group, mode: str) -> str:
+def item_url(relpath: str, group: Group, mode: str) -> str:
     """The URL of the item stored at `relpath` (content/<site>/<column>/<slug>.md)."""
     from workflow.model.sites import site_url
 
@@ -106,13 +111,13 @@ def item_url(relpath: str, group, mode: str) -> str:
 _ATTR = re.compile(r"""(\s(?:href|src)\s*=\s*)("([^"]*)"|'([^']*)')""", re.I)
 
 
-def rewrite(html: str, item_relpath: str, group, mode: str, exists) -> str:
+def rewrite(html: str, item_relpath: str, group: Group, mode: str, exists: Callable[[str], bool]) -> str:
     """The rendered body with every .md and {filename} link to an existing item made
     that item's URL. `exists(relpath)` says whether a file is there."""
     if ".md" not in html and "filename" not in html:
         return html
 
-    def sub(m):
+    def sub(m: re.Match[str]) -> str:
         url = m[3] if m[3] is not None else m[4]
         target = resolve(url, item_relpath, group)
         if target is None or target.kind == "page" or target.relpath is None or not exists(target.relpath):

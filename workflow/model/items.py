@@ -18,12 +18,16 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from workflow.model import yamlio
 from workflow.model.findings import ERROR, Finding
+
+if TYPE_CHECKING:
+    from workflow.model.sites import Group
 
 MAX_BYTES = 2 * 1024 * 1024           # an item larger than this is refused unread
 MAX_FRONT_MATTER = 128 * 1024         # front matter larger than this is refused unparsed
@@ -47,24 +51,32 @@ class Item:
     column: str | None
     raw: bytes
     text: str = ""             # decoded, line endings normalised to \n
-    meta: dict | None = None   # front matter as parsed (unconverted): canonical fields + signature blocks
-    lines: dict = field(default_factory=dict)   # top-level key -> file line
-    raw_values: dict = field(default_factory=dict)  # top-level key -> its value as written (messages)
+    meta: dict[str, Any] | None = None   # front matter as parsed (unconverted): canonical fields + signature blocks
+    lines: dict[str, int] = field(default_factory=dict)   # top-level key -> file line
+    raw_values: dict[str, str] = field(default_factory=dict)  # top-level key -> its value as written (messages)
     body: str = ""
     body_line: int = 1         # file line where the body starts
-    signed_spans: dict = field(default_factory=dict)  # signature key -> [(start, end)] 0-based line indexes
+    # signature key -> [(start, end)] 0-based line indexes
+    signed_spans: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     canonical: bytes = b""     # what every signature covers (before its trailer)
-    findings: list = field(default_factory=list)  # problems found while loading
-    fields: dict = field(default_factory=dict)    # converted, validated fields (set by rules)
-    links: tuple = ()          # item files its body links to (set by rules/itemlinks.py)
+    findings: list[Finding] = field(default_factory=list)  # problems found while loading
+    fields: dict[str, Any] = field(default_factory=dict)    # converted, validated fields (set by rules)
+    links: tuple[str, ...] = ()   # item files its body links to (set by rules/itemlinks.py)
+    # sha256 of raw, worked out when the item is made; kept when a remembered item drops its
+    # bytes (gate/store.slim) and when they come back (restore: they must hash the same)
+    digest: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.digest:
+            self.digest = hashlib.sha256(self.raw).hexdigest()
 
     @property
     def slug(self) -> str:
         return self.path.stem
 
-    @cached_property
-    def sha256(self) -> str:    # raw is never changed in place (dataclasses.replace makes a new item)
-        return hashlib.sha256(self.raw).hexdigest()
+    @property
+    def sha256(self) -> str:
+        return self.digest
 
     def line_of(self, key: str) -> int | None:
         return self.lines.get(key)
@@ -92,11 +104,11 @@ def normalise(text: str) -> str:
 
 def symlink_in(path: Path, root: Path) -> Path | None:
     """The first symlink on the way from `root` down to `path` (never followed), or None."""
-    path, root = os.path.abspath(path), os.path.abspath(root)
-    if not path.startswith(root + os.sep):
+    full, top = os.path.abspath(path), os.path.abspath(root)
+    if not full.startswith(top + os.sep):
         return None
-    here = root
-    for part in path[len(root) + 1:].split(os.sep):
+    here = top
+    for part in full[len(top) + 1:].split(os.sep):
         here = os.path.join(here, part)
         if os.path.islink(here):
             return Path(here)
@@ -142,7 +154,7 @@ def load(path: Path, root: Path) -> Item:
     return item
 
 
-def _bad(relpath, rule, line, message, fix, field=None) -> Finding:
+def _bad(relpath: str, rule: str, line: int | None, message: str, fix: str, field: str | None = None) -> Finding:
     return Finding(rule, ERROR, relpath, line, message, field, fix)
 
 
@@ -242,7 +254,8 @@ def restore(item: Item, raw: bytes) -> Item:
     lines = text.split("\n")
     dropped = {i for ranges in item.signed_spans.values() for s, e in ranges for i in range(s, e)}
     canonical = "\n".join(l for i, l in enumerate(lines) if i not in dropped).encode("utf-8", "surrogatepass")
-    return replace(item, raw=raw, text=text, body="\n".join(lines[item.body_line - 1:]), canonical=canonical)
+    return replace(item, raw=raw, text=text, body="\n".join(lines[item.body_line - 1:]), canonical=canonical,
+                   digest=hashlib.sha256(raw).hexdigest())
 
 
 def signed_spans(lines: list[str], closing: int) -> dict[str, list[tuple[int, int]]]:
@@ -282,11 +295,11 @@ def control_characters(rel: str, text: str) -> list[Finding]:
     return found
 
 
-def control_in_values(rel: str, meta: dict, lines: dict) -> list[Finding]:
+def control_in_values(rel: str, meta: dict[str, Any], lines: dict[str, int]) -> list[Finding]:
     """Control characters and lone surrogates that YAML escapes ("\\x0b", "\\ud800") put into values."""
     found = []
     for key, value in meta.items():
-        stack = [value]
+        stack: list[object] = [value]
         while stack:
             v = stack.pop()
             if isinstance(v, dict):
@@ -303,7 +316,7 @@ def control_in_values(rel: str, meta: dict, lines: dict) -> list[Finding]:
     return found
 
 
-def find_items(group, paths=None) -> list[Path]:
+def find_items(group: Group, paths: Sequence[str | os.PathLike[str]] | None = None) -> list[Path]:
     """Item files of the group (or under the given paths), sorted by path, and
     every symlink there (file or folder): nothing is resolved or followed, a
     symlink is listed where it is, and the gate refuses it."""

@@ -6,6 +6,11 @@ build/topics.py)."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workflow.model.items import Item
+    from workflow.model.sites import Group
 
 MATERIAL, PRODUCT, COMMENTARY = "解读材料", "解读产品", "媒体评论文章"
 FORMS = {"文字": MATERIAL, "图解": PRODUCT, "视频": PRODUCT, "音频": PRODUCT, "动漫": PRODUCT, "H5": PRODUCT,
@@ -14,7 +19,7 @@ DEFAULT_FORM = "文字"
 _PART = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
-def target(item, field: str = "interprets") -> tuple[str, str, str] | None:
+def target(item: Item, field: str = "interprets") -> tuple[str, str, str] | None:
     """(site, column, slug) the item's `field` names — the policy it interprets, or
     (`superseded_by`) the document that replaced it — or None (absent or malformed)."""
     value = item.fields.get(field)
@@ -22,8 +27,10 @@ def target(item, field: str = "interprets") -> tuple[str, str, str] | None:
         return None
     parts = value.strip().strip("/").removesuffix(".md").split("/")
     if len(parts) == 2:
+        if item.site_id is None:
+            return None
         parts = [item.site_id, *parts]
-    if len(parts) != 3 or not all(_PART.match(p or "") for p in parts):
+    if len(parts) != 3 or not all(_PART.match(p) for p in parts):
         return None
     return parts[0], parts[1], parts[2]
 
@@ -32,10 +39,12 @@ def key(site_id: str, column: str, slug: str) -> str:
     return f"{site_id}/{column}/{slug}"
 
 
-def form(item) -> str:
-    return item.fields.get("interpretation") or DEFAULT_FORM
+def form(item: Item) -> str:
+    chosen: str | None = item.fields.get("interpretation")
+    return chosen or DEFAULT_FORM
 
 
-def declared_topics(group) -> dict:
+def declared_topics(group: Group) -> dict[str, dict[str, Any]]:
     """The portal's topics (site.yaml `topics`): id -> {name, intro}."""
-    return group.portal.data.get("topics") or {}
+    topics: dict[str, dict[str, Any]] = group.portal.data.get("topics") or {}
+    return topics

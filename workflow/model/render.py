@@ -37,7 +37,7 @@ _FOOTNOTE = [(re.compile(p), r) for p, r in (
     (r' data-footnotes>', ">"), (r'aria-label="Back to reference (\d+(?:-\d+)?)"', r'aria-label="返回引用处 \1"'))]
 
 def convert(body: str) -> str:
-    html = cmarkgfm.markdown_to_html_with_extensions(body, options=OPTIONS, extensions=EXTENSIONS)
+    html: str = cmarkgfm.markdown_to_html_with_extensions(body, options=OPTIONS, extensions=EXTENSIONS)
     if "<h" in html:
         html = _heading_ids(html)
     if ' align="' in html:
@@ -51,7 +51,7 @@ def convert(body: str) -> str:
 def _heading_ids(html: str) -> str:
     used = set(_ID.findall(html))
 
-    def add_id(m):
+    def add_id(m: re.Match[str]) -> str:
         text = htmlmod.unescape(_TAG.sub("", m[2]))
         slug = unique(slugify_unicode(text, "-"), used)
         return f'<h{m[1]} id="{htmlmod.escape(slug)}">{m[2]}</h{m[1]}>'

@@ -8,8 +8,10 @@ from __future__ import annotations
 import difflib
 import re
 import reprlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from typing import Any, TypedDict
 
 from workflow.model import dates
 from workflow.model.findings import ERROR, WARNING, Finding
@@ -32,9 +34,9 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 MARKUP = re.compile(r"<\s*[A-Za-z!/?]|&(?:#\d+|#x[0-9A-Fa-f]+|[A-Za-z]+);")   # a tag, comment or entity
 
 
-def strings(value, name):
+def strings(value: object, name: str) -> Iterator[tuple[str, str]]:
     """(field name, text) of every string inside a value, walked without recursion."""
-    stack = [(name, value)]
+    stack: list[tuple[str, object]] = [(name, value)]
     while stack:
         where, v = stack.pop()
         if isinstance(v, str):
@@ -51,25 +53,34 @@ class Field:
     kind: str = "text"
     required: bool = False
     example: str = ""               # a valid value, used in the fix
-    choices: tuple = ()
+    choices: tuple[str, ...] = ()
     item: Field | None = None     # element schema of a list
-    fields: dict | None = None      # nested schema of a mapping
+    fields: Schema | None = None    # nested schema of a mapping
     keys: Field | None = None     # schema of keys of a free mapping (id -> value)
     values: Field | None = None   # schema of values of a free mapping
     missing_rule: str | None = None  # rule id when missing (e.g. source.missing)
     hint: str = ""                  # extra words for the fix
 
 
+Schema = dict[str, Field]       # field name -> its schema
+
+
+class FieldOptions(TypedDict, total=False):
+    """Options several fields share (`Field(label, **options)`)."""
+    kind: str
+    required: bool
+
+
 @dataclass
 class Context:
     path: str
     prefix: str                       # rule prefix, e.g. "schema" or "site"
-    lines: dict = dc_field(default_factory=dict)
-    findings: list = dc_field(default_factory=list)
+    lines: dict[str, int] = dc_field(default_factory=dict)
+    findings: list[Finding] = dc_field(default_factory=list)
     warn_unknown: bool = True         # unknown fields: warning (items) or error (site.yaml)
-    raw: dict = dc_field(default_factory=dict)   # top-level key -> its value as written
+    raw: dict[str, str] = dc_field(default_factory=dict)   # top-level key -> its value as written
 
-    def add(self, rule, severity, name, message, fix=None):
+    def add(self, rule: str, severity: str, name: str, message: str, fix: str | None = None) -> None:
         top = name.split(".")[0].split("[")[0]
         self.findings.append(
             Finding(rule, severity, self.path, self.lines.get(top), message, name, fix)
@@ -82,7 +93,7 @@ PLACEHOLDERS = {PLACEHOLDER, "(待填写)", "待填写"}
 BODY_PLACEHOLDER = "（在此填写正文）"     # what `govsite new` writes for the body
 
 
-def is_blank(value) -> bool:
+def is_blank(value: object) -> bool:
     if value is None:
         return True
     if isinstance(value, str) and (not value.strip() or value.strip() in PLACEHOLDERS):
@@ -92,9 +103,9 @@ def is_blank(value) -> bool:
     return False
 
 
-def validate(data: dict, schema: dict, ctx: Context, where: str = "") -> dict:
-    """Validate a mapping; return converted values of the valid fields."""
-    out = {}
+def validate(data: dict[Any, Any], schema: Schema, ctx: Context, where: str = "") -> dict[str, Any]:
+    """Validate a mapping (parsed YAML); return converted values of the valid fields."""
+    out: dict[str, Any] = {}
     for name, spec in schema.items():
         full = f"{where}{name}"
         value = data.get(name)
@@ -125,7 +136,7 @@ _REPR = reprlib.Repr()
 _REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlist, _REPR.maxdict = 2, 60, 60, 4, 4
 
 
-def shown_value(value, written: str | None = None) -> str:
+def shown_value(value: object, written: str | None = None) -> str:
     """A value as the editor wrote it (when known), else a short rendering; never unbounded."""
     if written is not None:
         text = written.strip()
@@ -137,8 +148,10 @@ def shown_value(value, written: str | None = None) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
-def convert(value, spec: Field, ctx: Context, name: str):
-    def bad(expected=None):
+def convert(value: object, spec: Field, ctx: Context, name: str) -> object:
+    """The value converted to what `spec` says (a date, a list of ids…), or _INVALID
+    after adding a finding."""
+    def bad(expected: str | None = None) -> object:
         expected = expected or KIND_LABELS[spec.kind]
         shown = f"“{shown_value(value, ctx.raw.get(name))}”"
         ctx.add(f"{ctx.prefix}.type", ERROR, name,
@@ -186,7 +199,7 @@ def convert(value, spec: Field, ctx: Context, name: str):
             value = [value]  # a single value where a list is expected is accepted
         if not isinstance(value, list):
             return bad()
-        out = []
+        out: list[object] = []
         for i, element in enumerate(value):
             if spec.item is None:
                 out.append(element)
@@ -204,15 +217,15 @@ def convert(value, spec: Field, ctx: Context, name: str):
             return bad()
         if spec.fields is not None:
             return validate(value, spec.fields, ctx, f"{name}.")
-        out = {}
+        mapped: dict[object, object] = {}
         for key, element in value.items():
             if spec.keys is not None and convert(key, spec.keys, ctx, f"{name}.{key}") is _INVALID:
                 continue
             if spec.values is None:
-                out[key] = element
+                mapped[key] = element
                 continue
             converted = convert(element, spec.values, ctx, f"{name}.{key}")
             if converted is not _INVALID:
-                out[key] = converted
-        return out
+                mapped[key] = converted
+        return mapped
     return value

@@ -4,11 +4,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from workflow.model import yamlio
 from workflow.model.findings import ERROR, ConfigError, Finding
 from workflow.model.item_schema import TYPES as ITEM_TYPES
-from workflow.model.schema import MARKUP, Context, Field, strings, validate
+from workflow.model.schema import MARKUP, Context, Field, FieldOptions, strings, validate
 
 SITE_TYPES = {"portal": "门户网站", "district": "县区政府", "department": "市直部门"}
 
@@ -23,7 +24,7 @@ COLUMN_TYPES = {t: fam for fam, (_, types) in FAMILIES.items() for t in types}
 
 _HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
-_TEXT = dict(kind="text", required=True)
+_TEXT = FieldOptions(kind="text", required=True)
 
 COLUMN_SCHEMA = {
     "name": Field("栏目名称", example="政务要闻", **_TEXT),
@@ -82,7 +83,7 @@ TOPIC_SCHEMA = {
 
 # Home-page entry points (a static site takes no letters or forms: these lead to the
 # platforms that do). Every URL must pass the link allowlist, like any link.
-_URL = dict(kind="text", required=True)
+_URL = FieldOptions(kind="text", required=True)
 SERVICE_SCHEMA = {
     "name": Field("入口名称", example="个人办事", **_TEXT),
     "url": Field("网址（须在外链白名单内）", example="https://zwfw.gxzf.gov.cn/", **_URL),
@@ -157,7 +158,7 @@ SITE_SCHEMA = {
 }
 
 
-def site_url(site, mode: str) -> str:
+def site_url(site: Site, mode: str) -> str:
     """Where a site's pages are: production, its real domain; a preview, a path under the
     local server (`govsite serve` hosts the whole group)."""
     return f"https://{site.domain}" if mode == "production" else f"/{site.id}"
@@ -180,10 +181,10 @@ class Site:
     id: str
     dir: Path
     path: str            # repository-relative path of site.yaml
-    data: dict
+    data: dict[str, Any]           # site.yaml, validated and converted
     columns: dict[str, Column] = field(default_factory=dict)
 
-    def __getattr__(self, name):  # site.name, site.domain, … straight from site.yaml
+    def __getattr__(self, name: str) -> Any:  # site.name, site.domain, … straight from site.yaml
         data = self.__dict__.get("data", {})
         if name in SITE_SCHEMA:
             return data.get(name)
@@ -195,11 +196,13 @@ class Site:
 
     @property
     def is_portal(self) -> bool:
-        return self.data["type"] == "portal"
+        kind: str = self.data["type"]
+        return kind == "portal"
 
     @property
     def review_levels(self) -> list[str]:
-        return self.data["review"]["levels"]
+        levels: list[str] = self.data["review"]["levels"]
+        return levels
 
     def required_levels(self, column: str) -> list[str]:
         """Levels an item of `column` needs, in review order."""
@@ -212,10 +215,10 @@ class Site:
 
     def reviewer_name(self, rid: str) -> str:
         reviewer = self.data["reviewers"].get(rid)
-        return reviewer["name"] if reviewer else rid
+        return str(reviewer["name"]) if reviewer else rid
 
     def editor_name(self, eid: str) -> str:
-        return (self.data.get("editors") or {}).get(eid, eid)
+        return str((self.data.get("editors") or {}).get(eid, eid))
 
 
 @dataclass
@@ -266,7 +269,7 @@ def load_site(site_dir: Path, root: Path) -> tuple[Site | None, list[Finding]]:
     return Site(site_dir.name, site_dir, rel, data, columns), ctx.findings
 
 
-def _check_markup(data: dict, ctx: Context) -> None:
+def _check_markup(data: dict[str, Any], ctx: Context) -> None:
     """Every value of site.yaml is text on every page: no tags, no entities."""
     for key, value in data.items():
         for name, text in strings(value, key):
@@ -277,7 +280,7 @@ def _check_markup(data: dict, ctx: Context) -> None:
                 break
 
 
-def _check_site(data: dict, ctx: Context) -> None:
+def _check_site(data: dict[str, Any], ctx: Context) -> None:
     domain = data.get("domain")
     if domain and not _HOST_RE.match(domain):
         ctx.add("site.domain", ERROR, "domain", f"域名“{domain}”不合法",
@@ -310,7 +313,7 @@ def _check_site(data: dict, ctx: Context) -> None:
     _check_syndication(data, ctx)
 
 
-def _check_syndication(data: dict, ctx: Context) -> None:
+def _check_syndication(data: dict[str, Any], ctx: Context) -> None:
     """The receiving columns must be columns of this site (source sites are checked per group)."""
     syn = data.get("syndication") or {}
     columns = data.get("columns") or {}

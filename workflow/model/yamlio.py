@@ -16,8 +16,11 @@ lines reported here are lines of the file (split on "\\n" only).
 """
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, TypeVar, cast, overload
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
@@ -29,7 +32,7 @@ _EXTRA_BREAKS = re.compile("[\x85\u2028\u2029]")
 
 @dataclass
 class Loaded:
-    data: object
+    data: Any                      # the document: parsed YAML, whatever it holds
     lines: dict[str, int] = field(default_factory=dict)  # key -> 1-based file line
     error: str | None = None       # Chinese description of a parse failure
     error_line: int | None = None  # 1-based file line of the failure
@@ -71,10 +74,10 @@ def _say(problem: str) -> str:
 
 # --- the strict loaders -------------------------------------------------------
 
-def _resolvers() -> dict:
+def _resolvers() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
     """YAML 1.2 core schema, narrowed: numbers with a leading zero stay text (0771)."""
-    table: dict = {}
-    rules = [
+    table: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    rules: list[tuple[str, str, str | list[str]]] = [
         ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
         ("tag:yaml.org,2002:int", r"^[-+]?(?:0|[1-9][0-9]*)$", "-+0123456789"),
         ("tag:yaml.org,2002:float", r"^[-+]?(?:(?:0|[1-9][0-9]*)\.[0-9]+)(?:[eE][-+]?[0-9]+)?$", "-+0123456789"),
@@ -86,14 +89,16 @@ def _resolvers() -> dict:
     return table
 
 
-class _Strict:
-    """What both loaders (libyaml's and the pure-Python one) construct with."""
+class _Strict(SafeConstructor):
+    """What both loaders (libyaml's and the pure-Python one) construct with (a mixin
+    placed before the loader: SafeConstructor comes later in the loader's own bases)."""
     yaml_implicit_resolvers = _resolvers()
 
-    def construct_mapping(self, node, deep=False):
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Hashable, Any]:
         if not isinstance(node, yaml.MappingNode):
-            raise ConstructorError(None, None, f"expected a mapping node, but found {node.id}", node.start_mark)
-        seen = set()
+            raise ConstructorError(None, None, f"expected a mapping node, but found {getattr(node, 'id', None)}",
+                                   node.start_mark)
+        seen: set[object] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
             try:
@@ -106,19 +111,23 @@ class _Strict:
             seen.add(key)
         return SafeConstructor.construct_mapping(self, node, deep)
 
-    def construct_yaml_int(self, node):
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
         return int(self.construct_scalar(node))
 
-    def construct_yaml_float(self, node):
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
         return float(self.construct_scalar(node))
 
 
-def _loader(base):
-    cls = type(f"Strict{base.__name__}", (_Strict, base), {})
+_Base = TypeVar("_Base", yaml.SafeLoader, yaml.CSafeLoader)
+
+
+def _loader(base: type[_Base]) -> type[_Base]:
+    cls = cast("type[_Base]", type(f"Strict{base.__name__}", (_Strict, base), {}))
     cls.yaml_constructors = dict(base.yaml_constructors)
-    cls.add_constructor("tag:yaml.org,2002:map", cls.construct_yaml_map)
-    cls.add_constructor("tag:yaml.org,2002:int", _Strict.construct_yaml_int)
-    cls.add_constructor("tag:yaml.org,2002:float", _Strict.construct_yaml_float)
+    # (the stubs want each constructor's `self` to be a whole loader, not the constructor mixin)
+    cls.add_constructor("tag:yaml.org,2002:map", cls.construct_yaml_map)  # type: ignore[type-var]
+    cls.add_constructor("tag:yaml.org,2002:int", _Strict.construct_yaml_int)  # type: ignore[type-var]
+    cls.add_constructor("tag:yaml.org,2002:float", _Strict.construct_yaml_float)  # type: ignore[type-var]
     cls.yaml_implicit_resolvers = _resolvers()
     return cls
 
@@ -127,8 +136,13 @@ _SLOW = _loader(yaml.SafeLoader)
 _FAST = _loader(yaml.CSafeLoader) if yaml.__with_libyaml__ else None
 
 
+class _Marked(Protocol):
+    """Where the parser was: PyYAML's and libyaml's marks alike."""
+    line: int
+
+
 class _Refused(Exception):
-    def __init__(self, message: str, mark=None):
+    def __init__(self, message: str, mark: _Marked | None = None) -> None:
         super().__init__(message)
         self.message, self.mark = message, mark
 
@@ -138,7 +152,7 @@ class _Refused(Exception):
 class _Lines:
     """YAML line (0-based, as the parsers count) -> 1-based file line."""
 
-    def __init__(self, text: str, file_lines: list[int] | None, first_line: int):
+    def __init__(self, text: str, file_lines: list[int] | None, first_line: int) -> None:
         self.file_lines = file_lines
         self.first_line = first_line
         self.map: list[int] | None = None
@@ -192,11 +206,12 @@ def _no_anchors(text: str) -> _Refused | None:
             if isinstance(event, yaml.AliasEvent):
                 return _Refused(f"使用了别名（*{event.anchor}）：信息中不允许使用 YAML 锚点和别名，请直接写出内容",
                                 event.start_mark)
-            if getattr(event, "anchor", None):
-                return _Refused(f"使用了锚点（&{event.anchor}）：信息中不允许使用 YAML 锚点和别名，请直接写出内容",
+            anchor, tag = getattr(event, "anchor", None), getattr(event, "tag", None)
+            if anchor:
+                return _Refused(f"使用了锚点（&{anchor}）：信息中不允许使用 YAML 锚点和别名，请直接写出内容",
                                 event.start_mark)
-            if getattr(event, "tag", None) is not None:
-                return _Refused(f"使用了 YAML 标签（{event.tag}）：信息中不允许使用标签，请直接写出内容",
+            if tag is not None:
+                return _Refused(f"使用了 YAML 标签（{tag}）：信息中不允许使用标签，请直接写出内容",
                                 event.start_mark)
     except yaml.YAMLError:
         return None          # the loader reports the syntax error with its line
@@ -205,8 +220,15 @@ def _no_anchors(text: str) -> _Refused | None:
     return None
 
 
-def _load_with(cls, text: str, line_of: _Lines, aliases: str, quiet: bool) -> Loaded | None:
-    loader = None
+_LoaderClass = type[yaml.SafeLoader] | type[yaml.CSafeLoader]
+
+
+@overload
+def _load_with(cls: _LoaderClass, text: str, line_of: _Lines, aliases: str, quiet: Literal[False]) -> Loaded: ...
+@overload
+def _load_with(cls: _LoaderClass, text: str, line_of: _Lines, aliases: str, quiet: bool) -> Loaded | None: ...
+def _load_with(cls: _LoaderClass, text: str, line_of: _Lines, aliases: str, quiet: bool) -> Loaded | None:
+    loader: yaml.SafeLoader | yaml.CSafeLoader | None = None
     try:
         loader = cls(text)       # the pure-Python reader refuses control characters right here
         node = loader.get_single_node()
@@ -253,12 +275,14 @@ def _load_with(cls, text: str, line_of: _Lines, aliases: str, quiet: bool) -> Lo
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = str(key_node.value)
-            lines[key] = line_of(key_node.start_mark.line)
+            line = line_of(key_node.start_mark.line)
+            if line is not None:       # (None only for a snippet without lines, which has no keys)
+                lines[key] = line
             raw[key] = text[value_node.start_mark.index:value_node.end_mark.index][:200]
     return Loaded(data, lines, raw=raw)
 
 
-def _bound(root) -> None:
+def _bound(root: yaml.Node) -> None:
     """Refuse a document whose aliases expand to more than MAX_NODES nodes."""
     sizes: dict[int, int] = {}      # id(node) -> expanded size; local to this one walk
     stack = [(root, False)]
@@ -280,7 +304,7 @@ def _bound(root) -> None:
         stack.extend((c, False) for c in _children(node) if id(c) not in sizes or sizes[id(c)] < 0)
 
 
-def _children(node) -> list:
+def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.SequenceNode):
         return list(node.value)
     if isinstance(node, yaml.MappingNode):
@@ -288,9 +312,9 @@ def _children(node) -> list:
     return []
 
 
-def _depth(data, node) -> None:
+def _depth(data: object, node: yaml.Node) -> None:
     """Refuse values nested deeper than MAX_DEPTH (walked without recursion)."""
-    stack = [(data, 1)]
+    stack: list[tuple[object, int]] = [(data, 1)]
     while stack:
         value, depth = stack.pop()
         if depth > MAX_DEPTH:
@@ -301,7 +325,7 @@ def _depth(data, node) -> None:
             stack.extend((v, depth + 1) for v in value)
 
 
-def load_path(path, aliases: str = "bounded") -> Loaded:
+def load_path(path: str | os.PathLike[str], aliases: str = "bounded") -> Loaded:
     """A data file (site.yaml, policy data): UTF-8 (a BOM is tolerated), strict YAML."""
     try:
         with open(path, "rb") as f:

@@ -98,7 +98,7 @@ def allowlist_for(group, site=None, base: Allowlist | None = None) -> Allowlist:
     site's `links.allow` in site.yaml."""
     base = base or load_allowlist(group.root)
     own = [s.domain for s in group.sites.values() if s.domain]
-    extra = []
+    extra: list[str] = []
     for s in ([site] if site else group.sites.values()):
         extra += ((s.data.get("links") or {}).get("allow") or [])
     bad = [(p, why) for p in extra if (why := _bad_pattern(p))]
@@ -121,7 +121,9 @@ def entry_problems(group, base: Allowlist | None = None) -> list[Finding]:
     base = base or load_allowlist(group.root)
     findings = []
     for site in group.sites.values():
-        allow = allowlist_for(group, site, base) if wanted[site.id] else None
+        if not wanted[site.id]:
+            continue
+        allow = allowlist_for(group, site, base)
         for name, url in wanted[site.id]:
             why = allow.refusal(url) or (None if parse(url).host else "应为完整网址（https://域名/…），不能是站内相对路径")
             if why:

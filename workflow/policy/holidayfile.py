@@ -78,8 +78,8 @@ def parse_file(path: Path, name: str, findings: list[Finding]) -> dict[int, Noti
         bad(1, "节假日文件应为“年份: 安排”的映射", "参照 workflow/data/holidays.yaml 的写法")
         return {}
     lines, duplicates = key_lines(path.read_text(encoding="utf-8-sig"))
-    for key, line in duplicates:
-        bad(line, f"“{key}”重复出现（后一个会悄悄覆盖前一个）", "删除或合并重复的一项")
+    for key, where in duplicates:
+        bad(where, f"“{key}”重复出现（后一个会悄悄覆盖前一个）", "删除或合并重复的一项")
     out = {}
     for key, data in loaded.data.items():
         line = lines.get(str(key))
@@ -127,7 +127,7 @@ def parse_year(year: int, data, name: str, lines: dict, findings: list[Finding])
                 "照通知原文填写，例如 `notice: 国办发明电〔2025〕7号`；不知道文号时删除这一行，不要估填")
     first, last = dt.date(year - 1, 12, 1), dt.date(year, 12, 31)
     notice = Notice(year, name, number, values.get("title"), values.get("issued"))
-    ranges = []
+    ranges: list[tuple[str, dt.date, dt.date]] = []
     for i, h in enumerate(values.get("holidays") or []):
         where = f"holidays[{i}]"
         if "from" not in h or "name" not in h:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workflow.model.findings import ERROR, ConfigError, Finding
-from workflow.model.schema import Field
+from workflow.model.schema import Field, FieldOptions
 from workflow.policy import data
 
 ATTACHMENTS = {
@@ -26,7 +26,7 @@ IMAGES = {
     "meaningless_alt": Field("没有意义的替代文字", kind="list", item=Field("文字"), example="[图片, image]"),
 }
 
-_COUNT = dict(kind="int", required=True)
+_COUNT = FieldOptions(kind="int", required=True)
 DEADLINES = {
     "disclosure_workdays": Field("信息公开期限（工作日，第十八条）", example="20", **_COUNT),
     "letter_reply_workdays": Field("留言答复期限（工作日，第二十四条）", example="7", **_COUNT),

@@ -60,7 +60,7 @@ def abortable():
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    fired = []
+    fired: list[int] = []
 
     def handler(signum, frame):
         if not fired:                     # a second signal during the cleanup is ignored
@@ -229,6 +229,7 @@ class Target:
         """Hold TARGET/.deploy.lock for the duration; released if we die."""
         proc = subprocess.Popen(self.command(LOCK), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, start_new_session=True)
+        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None   # pipes
         try:
             line = proc.stdout.readline().strip()
         except BaseException:
@@ -320,7 +321,8 @@ class Target:
                     rel = member.name.removeprefix("./")
                     if not rel or rel == ".":
                         continue
-                    data = tar.extractfile(member).read() if member.isfile() else b"\0special"
+                    extracted = tar.extractfile(member) if member.isfile() else None
+                    data = extracted.read() if extracted is not None else b"\0special"
                     found[rel] = data
         return found
 
@@ -887,7 +889,7 @@ def prune(target: Target, current: str, keep: int) -> list[str]:
         quoted = " ".join(shlex.quote(p) for r in old for p in (f"releases/{r}", f"{MANIFESTS}/{r}"))
         target.sh(f'cd "$T" && rm -rf {quoted}')
     kept = [r for r in state.releases if r not in old]
-    named = set()
+    named: set[str] = set()
     for r in kept:
         for fname, raw in target.manifests(r).items():
             if fname.endswith(".json"):

@@ -20,6 +20,7 @@ import threading
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 from workflow.errors import LinkCheckerFailed
 from workflow.model import dates
@@ -63,9 +64,10 @@ def linkchecker_command() -> str:
 
 def _serve(output: Path, portal: str):
     server = make_server(output, 0, portal)
-    base = server.RequestHandlerClass            # functools.partial(Handler, directory=…)
+    base = cast("functools.partial[Any]", server.RequestHandlerClass)   # functools.partial(Handler, directory=…)
+    served: Any = base.func
 
-    class Handler(base.func):
+    class Handler(served):
         def end_headers(self):
             self.send_header("LinkChecker", "govsite")
             super().end_headers()
@@ -123,7 +125,7 @@ TIMING = ["column", "name", "dltime", "size", "checktime", "cached", "level", "m
 def _local(row: dict, host: str) -> dict:
     """A row with typed values (True/False, numbers, None for empty), URLs of our loopback
     server made paths (/portal/…), stable between runs."""
-    out = {k: row.get(k) for k in FIELDS}
+    out: dict[str, Any] = {k: row.get(k) for k in FIELDS}
     if not out.get("parentname") and not _is_int(out.get("column")):
         # A start URL: LinkChecker leaves out its column and name, so the rest of the
         # row sits two places to the left.
@@ -136,7 +138,8 @@ def _local(row: dict, host: str) -> dict:
     for key in FIELDS:
         if out.get(key) == "":
             out[key] = None
-    out["valid"] = {"True": True, "False": False}.get(out.get("valid"), out.get("valid"))
+    valid = out.get("valid")
+    out["valid"] = True if valid == "True" else False if valid == "False" else valid
     for key in INTS:
         out[key] = int(out[key]) if _is_int(out.get(key)) else None
     for key in FLOATS:

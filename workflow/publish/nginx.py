@@ -71,9 +71,9 @@ def headers(tls: bool, cache: str, indent: str = "    ", policy: str = CSP, extr
 def server_block(site, root: str, gone_items, listen: str = "80", cert: str | None = None,
                  key: str | None = None, policy: str = CSP) -> str:
     name = " ".join(str(site.name).split())
-    tls = bool(cert)
+    tls = bool(cert and key)          # config() refuses one without the other
     lines = [f"# {name} ({site.id})", "server {"]
-    if cert:
+    if cert and key:
         lines += ["    listen 443 ssl;", f"    ssl_certificate {cert.format(domain=site.domain)};",
                   f"    ssl_certificate_key {key.format(domain=site.domain)};"]
     else:

@@ -138,7 +138,7 @@ def content_figures(site, group, decisions, year: int) -> dict:
     def column_type(d):
         return site.columns[d.item.column].type
 
-    out = {"published": len(this_year)}
+    out: dict[str, object] = {"published": len(this_year)}
     out.update({key: sum(column_type(d) in types for d in this_year) for key, types in FAMILY_TYPES.items()})
     out["overview"], out["news"], out["disclosure"] = (out.pop(k) for k in FAMILY_TYPES)
     opened = topic_openings(site, group, decisions)
@@ -244,8 +244,9 @@ def write_xlsx(sites: list[dict], year: int, path: Path) -> None:
     from openpyxl.styles import Alignment, Font
 
     book = Workbook()
-    book.remove(book.active)
-    used = set()
+    if book.active is not None:
+        book.remove(book.active)    # the empty default sheet
+    used: set[str] = set()
     for s in sites:
         title = sheet_title(s["annual"]["figures"]["name"], used)
         sheet = book.create_sheet(title)

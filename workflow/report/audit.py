@@ -70,7 +70,7 @@ def collect(group: Group, sites: list[str] | None = None, since: dt.datetime | N
         item = decision.item
         if sites and item.site_id not in sites:
             continue
-        site = group.sites.get(item.site_id)
+        site = gate.checker.site(item)
         approvals = valid_approvals(item, gate.checker) if item.meta is not None and site else {}
         times = manifest.approval_times(item)
         withdrawn = decision.withdrawal
@@ -81,7 +81,7 @@ def collect(group: Group, sites: list[str] | None = None, since: dt.datetime | N
             "status": decision.state.value,
             "created": creators.get(item.relpath),
             "author": item.fields.get("author"),
-            "approvals": [{"level": level, "by": by, "name": site.reviewer_name(by),
+            "approvals": [{"level": level, "by": by, "name": site.reviewer_name(by) if site else by,
                            "at": times.get((level, by))} for level, by in approvals.items()],
             "first_published": published.get(item.relpath),
             "withdrawal": {"by": withdrawn["by"], "name": site.reviewer_name(withdrawn["by"]),

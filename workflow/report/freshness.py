@@ -111,7 +111,7 @@ def assess(group, decisions, as_of: dt.date, deadlines: dict | None = None) -> d
             due = news_due if col.type in limits["news_types"] else \
                 notice_due if col.type in limits["notice_types"] else None
             columns.append(ColumnState(col.id, col.name, col.type, len(got), newest, due,
-                                       stale=bool(got) and due is not None and newest < due, empty=not got))
+                                       stale=newest is not None and due is not None and newest < due, empty=not got))
         newest = max((c.newest for c in columns if c.newest), default=None)
         result[site.id] = SiteFreshness(site.id, site.name, as_of, newest,
                                         as_of - dt.timedelta(days=limits["home_days"]), columns, limits)

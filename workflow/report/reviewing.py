@@ -86,8 +86,8 @@ def _approved_by(version, item, checker) -> str:
             at = dates.parse_datetime(entry.get("at"))
         except (ValueError, TypeError):
             continue
-        files = _parse_files(entry.get("files") or [])
-        files = checker.covered(item) if files is None else [(n, s, h) for n, (s, h) in files.items()]
+        signed = _parse_files(entry.get("files") or [])
+        files = checker.covered(item) if signed is None else [(n, s, h) for n, (s, h) in signed.items()]
         subject = approval.subject(entry.get("path") or item.relpath, files)
         data = approval.payload(version.canonical, entry["level"], entry["by"], approval.format_time(at), subject)
         if checker.verify(data, entry["signature"], entry["by"], at).ok:

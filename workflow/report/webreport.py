@@ -191,7 +191,7 @@ def broken_links(group, output: Path) -> dict:
     "pages" of output/report.json (`govsite build`); None where that step has not run."""
     found: dict = {}
 
-    def site_of(path: str) -> str | None:
+    def site_of(path: str | None) -> str | None:
         parts = [p for p in str(path or "").replace("\\", "/").split("/") if p and p != "output"]
         return parts[0] if parts and parts[0] in group.sites else None
 

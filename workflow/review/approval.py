@@ -20,17 +20,23 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import subprocess
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sshsig import InvalidSignature, check_signature
 from sshsig.allowed_signers import load_allowed_signers_file
 from sshsig.ssh_public_key import PublicKey
 
-from workflow.errors import SignerError
+from workflow.errors import SignerError as SignerError  # re-exported: what signing raises
 from workflow.model import dates
+
+if TYPE_CHECKING:
+    from workflow.model.items import Item
 
 NAMESPACE = "govsite-approval"
 SIGNED_BLOCKS = ("approvals", "withdrawal")   # front-matter blocks outside the signed bytes
@@ -39,12 +45,12 @@ APPROVAL_TRAILER = "\n--- govsite approval v2 ---\n"
 WITHDRAWAL_TRAILER = "\n--- govsite withdrawal v2 ---\n"
 
 
-def canonical_bytes(item) -> bytes:
+def canonical_bytes(item: Item) -> bytes:
     """The item's text without its signature blocks, LF line endings, UTF-8 (items.parse made it)."""
     return item.canonical
 
 
-def subject(relpath: str, files) -> str:
+def subject(relpath: str, files: Iterable[tuple[str, int, str]]) -> str:
     """Where the item is published and what files it publishes: part of every payload."""
     out = f"path: {json.dumps(relpath, ensure_ascii=False)}\n"
     for name, size, digest in sorted(files):
@@ -104,7 +110,7 @@ def load_signers(path: Path) -> list[Signer]:
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         try:
-            (entry,) = load_allowed_signers_file(_Lines([line]))
+            (entry,) = load_allowed_signers_file(io.StringIO(line + "\n"))
             key = PublicKey.from_openssh_str(f"{entry.key_type} {entry.base64_key}")
             opts = entry.options or {}
             namespaces = opts.get("namespaces")
@@ -120,14 +126,6 @@ def load_signers(path: Path) -> list[Signer]:
     return signers
 
 
-class _Lines:
-    def __init__(self, lines):
-        self._lines = lines
-
-    def readlines(self):
-        return [l + "\n" for l in self._lines]
-
-
 @dataclass(frozen=True)
 class Verdict:
     ok: bool
@@ -139,9 +137,9 @@ class Verifier:
     """Verifies approvals against one allowed_signers, remembering verdicts by
     content hash (checking and building the same item pays once). One per run."""
 
-    def __init__(self, signers: list[Signer]):
+    def __init__(self, signers: list[Signer]) -> None:
         self.signers = signers
-        self._verdicts: dict[tuple, Verdict] = {}
+        self._verdicts: dict[tuple[bytes, str, str, dt.datetime], Verdict] = {}
 
     def __call__(self, data: bytes, signature: str, by: str, at: dt.datetime) -> Verdict:
         key = (hashlib.sha256(data).digest(), signature, by, at)
@@ -156,7 +154,7 @@ def verify(data: bytes, signature: str, by: str, at: dt.datetime, signers: list[
     return _verify(data, signature, by, at, signers)
 
 
-def _verify(data, signature, by, at, signers) -> Verdict:
+def _verify(data: bytes, signature: str, by: str, at: dt.datetime, signers: list[Signer]) -> Verdict:
     try:
         key = check_signature(data, signature, NAMESPACE)
     except InvalidSignature as exc:
@@ -214,7 +212,7 @@ def sign_checked(data: bytes, key_path: Path, by: str, at: str, signers: list[Si
     return signature
 
 
-def approvals_block(entries: list[dict]) -> list[str]:
+def approvals_block(entries: Iterable[Mapping[str, Any]]) -> list[str]:
     """The `approvals:` block as YAML lines (signature as a literal block)."""
     out = ["approvals:"]
     for e in entries:
@@ -231,7 +229,7 @@ def approvals_block(entries: list[dict]) -> list[str]:
     return out
 
 
-def replace_block(item, key: str, block: list[str]) -> str:
+def replace_block(item: Item, key: str, block: list[str]) -> str:
     """The item's text with top-level `key` replaced by `block`, placed last in
     the front matter. The canonical bytes do not change."""
     lines = item.text.split("\n")
@@ -241,7 +239,7 @@ def replace_block(item, key: str, block: list[str]) -> str:
     return "\n".join(head + block + lines[closing:])
 
 
-def save(item, text: str) -> None:
+def save(item: Item, text: str) -> None:
     """Write the signed item in one rename: an interrupted write never leaves half a file."""
     import os
     import tempfile
@@ -265,7 +263,7 @@ def withdrawal_payload(canonical: bytes, by: str, at: str, mode: str, reason: st
     return canonical + trailer.encode("utf-8", "surrogatepass")
 
 
-def withdrawal_block(entry: dict) -> list[str]:
+def withdrawal_block(entry: Mapping[str, Any]) -> list[str]:
     """The `withdrawal:` block as YAML lines (signature as a literal block)."""
     out = ["withdrawal:",
            f"  by: {entry['by']}",

@@ -16,8 +16,12 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from workflow.errors import ChangeError
+from workflow.errors import ChangeError as ChangeError  # re-exported: what changed_files raises
+
+if TYPE_CHECKING:
+    from workflow.model.sites import Group
 
 # Inputs of every item's verdict or page.
 GLOBAL = ("keys/", "policy/", "themes/", "plugins/", "workflow/")
@@ -34,7 +38,7 @@ class Affected:
 
 def changed_files(root: Path, base: str) -> list[str]:
     """Repository-relative paths changed since the merge base of `base` and HEAD."""
-    def git(*args) -> subprocess.CompletedProcess:
+    def git(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(["git", "-C", str(root), "-c", "core.quotePath=false", *args],
                               capture_output=True, text=True, encoding="utf-8", errors="surrogateescape")
 
@@ -46,7 +50,7 @@ def changed_files(root: Path, base: str) -> list[str]:
     return sorted(p for p in proc.stdout.split("\0") if p)
 
 
-def affected(group, files: list[str]) -> Affected:
+def affected(group: Group, files: list[str]) -> Affected:
     root = group.root
     result = Affected(files=files)
     found: set[Path] = set()

@@ -19,8 +19,12 @@ import datetime as dt
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from workflow.model import dates
+
+if TYPE_CHECKING:
+    from workflow.model.items import Item
 
 _ZERO = "0" * 40
 
@@ -34,11 +38,11 @@ class Commit:
 
 
 class History:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._log: dict[str, list[tuple[Commit, str, str]]] | None = None
         self._changes: dict[str, list[Commit]] = {}
-        self._parsed: dict[str, object] = {}       # blob -> Item parsed from it
+        self._parsed: dict[str, Item | None] = {}   # blob -> Item parsed from it
         self._blobs: _Blobs | None = None
 
     @property
@@ -48,9 +52,22 @@ class History:
             self._log = _read_log(self.root)
         return self._log
 
-    def key(self, relpath: str) -> tuple:
+    def key(self, relpath: str) -> tuple[str, ...]:
         """The commits that touched the file: what a cached decision about it depends on."""
         return tuple(c.sha for c, _, _ in self.log.get(relpath, ()))
+
+    def site_keys(self) -> dict[str, str]:
+        """Per folder under content/: a digest of the commits that touched its files (what a
+        build's summary of a site's decisions depends on: workflow/build/summary.py)."""
+        import hashlib
+
+        found: dict[str, hashlib._Hash] = {}
+        for relpath in sorted(self.log):
+            parts = relpath.split("/")
+            if len(parts) >= 3 and parts[0] == "content":
+                h = found.setdefault(parts[1], hashlib.sha256())
+                h.update(f"{relpath}\0{','.join(self.key(relpath))}\n".encode("utf-8", "surrogateescape"))
+        return {sid: h.hexdigest() for sid, h in found.items()}
 
     def text_changes(self, relpath: str) -> list[Commit]:
         """Commits that changed the item's canonical text, newest first."""
@@ -62,7 +79,7 @@ class History:
             self._changes[relpath] = found
         return self._changes[relpath]
 
-    def withdrawals(self, relpath: str) -> list[tuple[Commit, dict]]:
+    def withdrawals(self, relpath: str) -> list[tuple[Commit, dict[str, Any]]]:
         """(commit, withdrawal block) of every version of the item in history that carried a
         withdrawal, newest first: a withdrawal once committed is never silently undone."""
         found = []
@@ -73,7 +90,7 @@ class History:
                 found.append((commit, block))
         return found
 
-    def version(self, ref: str, relpath: str):
+    def version(self, ref: str, relpath: str) -> Item | None:
         """The item as it is at `ref` (a branch, tag or commit), or None."""
         return self._item(f"{ref}:{relpath}")
 
@@ -83,7 +100,7 @@ class History:
             return None
         return item.canonical or item.raw
 
-    def _item(self, name: str):
+    def _item(self, name: str) -> Item | None:
         from workflow.model.items import Item, parse  # items imports nothing of ours at load time
 
         if name not in self._parsed:
@@ -146,28 +163,30 @@ def _read_log(root: Path) -> dict[str, list[tuple[Commit, str, str]]]:
 class _Blobs:
     """`git cat-file --batch`: blob contents by id, one process for the run."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path) -> None:
         self.proc = subprocess.Popen(["git", "-C", str(root), "cat-file", "--batch"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        assert self.proc.stdin is not None and self.proc.stdout is not None     # both are pipes
+        self._in, self._out = self.proc.stdin, self.proc.stdout
 
     def read(self, name: str) -> bytes | None:
         if "\n" in name:
             return None
         try:
-            self.proc.stdin.write(name.encode("utf-8") + b"\n")
-            self.proc.stdin.flush()
-            header = self.proc.stdout.readline().split()
+            self._in.write(name.encode("utf-8") + b"\n")
+            self._in.flush()
+            header = self._out.readline().split()
             if len(header) != 3 or header[1] != b"blob":
                 return None
-            data = self.proc.stdout.read(int(header[2]))
-            self.proc.stdout.read(1)
+            data = self._out.read(int(header[2]))
+            self._out.read(1)
             return data
         except (OSError, ValueError):
             return None
 
     def close(self) -> None:
         try:
-            self.proc.stdin.close()
+            self._in.close()
         except OSError:
             pass
         self.proc.wait()

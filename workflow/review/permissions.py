@@ -21,6 +21,10 @@ Read aloud:
 from __future__ import annotations
 
 from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from workflow.model.sites import Site
 
 
 class State(str, Enum):
@@ -30,7 +34,7 @@ class State(str, Enum):
     WITHDRAWN = "withdrawn"
 
 
-def approval_problems(site, author: str | None, level: str, by: str,
+def approval_problems(site: Site, author: str | None, level: str, by: str,
                       other_levels_by: dict[str, str]) -> list[tuple[str, str, str]]:
     """Why `by` may not hold approval `level` on an item of `site` by `author`.
 
@@ -58,7 +62,7 @@ def approval_problems(site, author: str | None, level: str, by: str,
     return problems
 
 
-def is_person(site, reviewer: str, name: str, email: str) -> bool:
+def is_person(site: Site, reviewer: str, name: str, email: str) -> bool:
     """Is the Git author `name <email>` the reviewer `reviewer` of `site`? By an
     email listed in site.yaml (reviewers.<id>.emails), by the reviewer id as the
     email's local part, or by the id or name as the author name."""
@@ -71,7 +75,7 @@ def is_person(site, reviewer: str, name: str, email: str) -> bool:
         or (name or "").strip() in names
 
 
-def withdrawal_problems(site, by: str) -> list[tuple[str, str, str]]:
+def withdrawal_problems(site: Site, by: str) -> list[tuple[str, str, str]]:
     """Why `by` may not withdraw an item of `site`; empty when allowed."""
     final = site.review_levels[-1]
     if by not in site.holders(final):

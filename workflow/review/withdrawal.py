@@ -12,10 +12,18 @@ after the withdrawal voids it (and the gate then refuses the item).
 """
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
 from workflow.model.findings import ERROR, Finding
 from workflow.model.schema import Context, Field, validate
 from workflow.review import approval
 from workflow.review import permissions as policy
+
+if TYPE_CHECKING:
+    from workflow.model.items import Item
+    from workflow.model.sites import Site
 
 MODES = {"notice": "显示撤除说明页", "gone": "返回 410（已删除）"}
 KEY = "withdrawal"
@@ -30,7 +38,18 @@ SCHEMA = {
 }
 
 
-def verified(item, ctx, report=None) -> dict | None:
+class Checking(Protocol):
+    """What verifying a withdrawal needs of the run's checker (workflow/rules/checker.py)."""
+
+    @property
+    def verify(self) -> Callable[[bytes, str, str, dt.datetime], approval.Verdict]: ...
+
+    def subject(self, item: Item) -> str: ...
+
+    def site(self, item: Item) -> Site | None: ...
+
+
+def verified(item: Item, ctx: Checking, report: list[Finding] | None = None) -> dict[str, Any] | None:
     """The item's withdrawal when it is valid, else None.
 
     `report`, when given, collects a Finding for a withdrawal that does not count.
@@ -38,7 +57,7 @@ def verified(item, ctx, report=None) -> dict | None:
     block = (item.meta or {}).get(KEY)
     if block is None:
         return None
-    add = report.append if report is not None else (lambda f: None)
+    add: Callable[[Finding], None] = report.append if report is not None else (lambda f: None)
     line = item.line_of(KEY)
     fix = "不要手工编辑 withdrawal，请审核人重新运行 govsite withdraw"
     if not isinstance(block, dict):
@@ -67,7 +86,7 @@ def verified(item, ctx, report=None) -> dict | None:
     return None if problems else values
 
 
-def block_text(item, by: str, at: str, mode: str, reason: str, signature: str) -> str:
+def block_text(item: Item, by: str, at: str, mode: str, reason: str, signature: str) -> str:
     """The item's text with its withdrawal block written (approvals untouched)."""
     entry = {"by": by, "at": at, "mode": mode, "reason": reason, "path": item.relpath, "signature": signature}
     return approval.replace_block(item, KEY, approval.withdrawal_block(entry))

@@ -2,20 +2,27 @@
 loaded once, and what they work out once per item."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import itertools
 import traceback
+from collections.abc import Callable, Hashable, Iterable
 from functools import cached_property
 from pathlib import Path
+from typing import Any, TypeVar
 
 from workflow.model import dates, items
 from workflow.model.files import covered as covered_files
 from workflow.model.files import stat_key
 from workflow.model.findings import ERROR, ConfigError, Finding
+from workflow.model.items import Item
+from workflow.model.sites import Group, Site
 from workflow.policy import allowlist, workdays
 from workflow.policy import limits as policy_limits
 from workflow.review import approval
-from workflow.review.history import History
+from workflow.review.history import Commit, History
+
+_T = TypeVar("_T")
 
 
 class Checker:
@@ -23,25 +30,25 @@ class Checker:
     group, the moment, the reviewers' keys, Git history, and what the rules
     work out once per item (remembered here, never on module level)."""
 
-    def __init__(self, group, as_of=None, now=None):
+    def __init__(self, group: Group, as_of: dt.date | None = None, now: dt.datetime | None = None) -> None:
         self.group = group
         self._as_of = as_of or dates.today()
         self.read_the_day = False        # did a rule read `as_of` (set per item by the gate)?
         self.now = now or dates.now()
         self.base: str | None = None     # `check --base REF`: the branch a pull request goes into
-        self._memo: dict = {}
+        self._memo: dict[Hashable, Any] = {}
         self.calendar = workdays.Calendar.load(group.root)   # a malformed holiday file: ConfigError now, before any fork
         allowlist.check_entries(group)     # a site.yaml entry point off the allowlist: ConfigError now, too
 
     @property
-    def as_of(self):
+    def as_of(self) -> dt.date:
         """The day the rules judge by. Reading it makes the decision about the item at hand
         hold for this day only (a remembered decision without it holds on later days)."""
         self.read_the_day = True
         return self._as_of
 
     @cached_property
-    def signers(self) -> list:
+    def signers(self) -> list[approval.Signer]:
         path = self.group.root / approval.ALLOWED_SIGNERS
         if not path.exists():
             return []
@@ -60,17 +67,17 @@ class Checker:
             return ""
 
     @cached_property
-    def limits(self):
+    def limits(self) -> policy_limits.Limits:
         """Attachment types and size (workflow/data/attachments.yaml or the repository's policy/)."""
         return policy_limits.attachments(self.group.root)
 
     @cached_property
-    def image_limits(self):
+    def image_limits(self) -> policy_limits.ImagePolicy:
         """Image types, limits and versions (workflow/data/images.yaml or the repository's policy/)."""
         return policy_limits.images(self.group.root)
 
     @cached_property
-    def deadlines(self) -> dict:
+    def deadlines(self) -> dict[str, Any]:
         """The deadlines and freshness thresholds (workflow/data/deadlines.yaml or policy/)."""
         return policy_limits.deadlines(self.group.root)
 
@@ -82,35 +89,36 @@ class Checker:
     def history(self) -> History:
         return History(self.group.root)
 
-    def remember(self, key, compute):
+    def remember(self, key: Hashable, compute: Callable[[], _T]) -> _T:
         """`compute()` once per key and run (keys name the item and its content hash)."""
         if key not in self._memo:
             self._memo[key] = compute()
-        return self._memo[key]
+        found: _T = self._memo[key]
+        return found
 
-    def covered(self, item) -> list[tuple[str, int, str]]:
+    def covered(self, item: Item) -> list[tuple[str, int, str]]:
         """(name, size, sha256) of the item's publishable files, hashed once per run."""
         return self.remember(("covered", item.relpath, item.sha256, stat_key(item)),
                              lambda: covered_files(item, self.limits,
                                                    self.image_limits if item.fields.get("images") else None))
 
-    def subject(self, item) -> str:
+    def subject(self, item: Item) -> str:
         return approval.subject(item.relpath, self.covered(item))
 
-    def text_changes(self, item) -> list:
+    def text_changes(self, item: Item) -> list[Commit]:
         return self.history.text_changes(item.relpath)
 
-    def key_valid_at(self, by: str, when) -> bool:
+    def key_valid_at(self, by: str, when: dt.datetime) -> bool:
         """Is one of `by`'s approval keys valid at `when`?"""
         return any(s.allows(by, approval.NAMESPACE, when) for s in self.signers)
 
-    def site(self, item):
-        return self.group.sites.get(item.site_id)
+    def site(self, item: Item) -> Site | None:
+        return self.group.sites.get(item.site_id) if item.site_id is not None else None
 
     def load(self, path: Path) -> items.Item:
         return items.load(path, self.group.root)
 
-    def check(self, item) -> list[Finding]:
+    def check(self, item: Item) -> list[Finding]:
         """Every finding of the rule set for `item`: reading it (its place, its fields),
         then each rule in order (workflow/rules/__init__.py)."""
         from workflow.rules import READING, RULES
@@ -135,7 +143,7 @@ class Checker:
 MAX_FINDINGS = 30      # per rule and item: a 2 MB file of ID numbers is refused in bounded time
 
 
-def _bounded(found, item) -> list[Finding]:
+def _bounded(found: Iterable[Finding], item: Item) -> list[Finding]:
     """At most MAX_FINDINGS of a rule's findings; the rule (a generator) stops working there."""
     it = iter(found)
     out = list(itertools.islice(it, MAX_FINDINGS))
@@ -147,7 +155,7 @@ def _bounded(found, item) -> list[Finding]:
     return out
 
 
-def internal_error(item, rule, exc: BaseException) -> Finding:
+def internal_error(item: Item, rule: object, exc: BaseException) -> Finding:
     """A rule that crashed on this item refuses it (and says so), instead of stopping every site."""
     where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
     at = f"，{Path(where.filename).name}:{where.lineno}" if where else ""

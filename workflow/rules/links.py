@@ -15,6 +15,7 @@ from collections import Counter
 from types import SimpleNamespace
 
 import lxml.html
+import lxml.html.defs
 import nh3
 
 from workflow.model import html as tags

@@ -15,7 +15,7 @@ from workflow.rules.approvals import approval_times
 
 
 def check(item, ctx):
-    found = []
+    found: list[Finding] = []
     withdrawal.verified(item, ctx, found)
     yield from found
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from workflow.cli.commands import refuse, signing_problem
 from workflow.model import dates
@@ -41,7 +42,7 @@ def run(args) -> int:
     republish = any(f.rule == "withdrawal.removed" for f in findings)
     blocking = [f for f in findings if f.severity == ERROR and not f.rule.startswith("approval.")
                 and f.rule != "withdrawal.removed"]
-    if item.meta is None or site is None or blocking:
+    if item.meta is None or site is None or item.column is None or blocking:
         print("该信息还有以下问题，须先由编辑修改，才能审核：", file=sys.stderr)
         for f in blocking or findings:
             print("  " + f.format(), file=sys.stderr)
@@ -67,8 +68,7 @@ def run(args) -> int:
     except approval.SignerError as exc:
         return fail(str(exc))
     # Keep the approvals that still count; drop those voided by later edits.
-    kept = [e for e in (item.meta.get("approvals") or [])
-            if isinstance(e, dict) and valid.get(e.get("level")) == e.get("by")]
+    kept = [e for e in (item.meta.get("approvals") or []) if isinstance(e, dict) and _counts(e, valid)]
     dropped = len(item.meta.get("approvals") or []) - len(kept)
     for e in kept:
         e["at"] = approval.format_time(dates.parse_datetime(e["at"]))
@@ -82,3 +82,10 @@ def run(args) -> int:
     if still:
         print(f"尚缺：{'、'.join(still)}")
     return 0
+
+
+def _counts(entry: dict[Any, Any], valid: dict[str, str]) -> bool:
+    """Is this entry of the approvals block one of the valid approvals? (A hand-written
+    entry may lack its signer or hold a list where the level goes.)"""
+    level, by = entry.get("level"), entry.get("by")
+    return isinstance(level, str) and by is not None and valid.get(level) == by

@@ -128,7 +128,7 @@ def verify_url(args) -> int:
 
     def one(path):
         body, problem = fetch(base + urllib.parse.quote(path))
-        if problem is None and hashlib.sha256(body).hexdigest() != expected["files"][path]["sha256"]:
+        if body is not None and hashlib.sha256(body).hexdigest() != expected["files"][path]["sha256"]:
             problem = "被修改"
         return path, problem
 
