@@ -6,8 +6,7 @@ from pelican import signals
 from pelican.readers import BaseReader
 
 from workflow.build import layout
-from workflow.build.pelican import gate_of, metadata_for
-from workflow.gate import run as runs
+from workflow.build.pelican import gate_of, metadata_for, run_of
 from workflow.model import itemlinks, render
 
 
@@ -24,7 +23,7 @@ class GovsiteReader(BaseReader):
         if item.links:      # links to other items, written as their files: their URLs
             html = itemlinks.rewrite(html, item.relpath, gate.group, self.settings["GOVSITE_URL_MODE"],
                                      lambda rel: (gate.group.root / rel).is_file())
-        metadata = metadata_for(decision, site, runs.of(self.settings))
+        metadata = metadata_for(decision, site, run_of(self.settings))
         g = metadata["govsite"]
         if g.get("type") in ("policy", "letter"):     # 公文格式: 文号 centred, signature right
             number, signer = (g.get("doc_number"), g.get("issuer")) if g["type"] == "policy" else (None, g.get("reply_unit"))
