@@ -177,7 +177,7 @@ _ODD_HREF = lxml.etree.XPath("//*[@href][not(" + " or ".join(
 def url_elements(root: lxml.etree._Element) -> list[Element]:
     """Only the elements of a built page that can hold a URL (pages are large), in
     document order: those of the URL-holding tags, by the tree's own iteration."""
-    picked = [el for el in root.iter(*_URL_TAGS) if any(a in el.attrib for a in _ATTRS_OF[el.tag])]
+    picked = [el for el in root.iter(*_URL_TAGS) if any(a in el.attrib for a in _ATTRS_OF[str(el.tag)])]
     odd = _ODD_HREF(root)
     if odd:
         order = {el: i for i, el in enumerate(root.iter())}
