@@ -2,9 +2,12 @@
 inside the output folder (a build writes nothing outside it) but in no site's
 web root, so nothing here is ever deployed or served by a site.
 
-    fingerprints.json   per site: the digest of every input of its pages, and
-                        the link findings of its pages; a site whose digest
-                        is unchanged is not rebuilt
+    fingerprints.json   per site: the digest of every input of its pages, the
+                        findings of its links that stay in it and the targets of
+                        those into other sites; a site whose digest is unchanged
+                        is not rebuilt
+    deferred/<site>.json     every link of its pages into other sites (read when
+                        one of its targets no longer resolves)
     decisions/<site>.pickle  the gate's decisions (workflow/gate/store.py)
     sites/<site>.pickle      what the build needs of a site's decisions as a whole,
                         and when that holds (workflow/build/summary.py)
@@ -113,6 +116,18 @@ class BuildCache:
         timings = {"seconds": round(result.seconds, 3), "sites_built": [r.site for r in result.sites],
                    "stages_cpu_s": {k: round(v, 3) for k, v in sorted(result.cpu.items())}}
         self._write(self.dir / "timings.json", json.dumps(timings).encode("utf-8"))
+
+    def deferred(self, sid: str) -> list[tuple]:
+        """Every link of a site's pages into other sites, as (page, url, text, line)."""
+        try:
+            found = json.loads((self.dir / "deferred" / f"{sid}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return []
+        return [tuple(d) for d in found if isinstance(d, list) and len(d) == 4]
+
+    def save_deferred(self, sid: str, deferred: list) -> None:
+        self._write(self.dir / "deferred" / f"{sid}.json",
+                    json.dumps([list(d) for d in deferred], ensure_ascii=False).encode("utf-8"))
 
     def _write(self, path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -124,6 +124,15 @@ class Resolver:
             return f"指向的页面中没有锚点 #{fragment}"
         return None
 
+    def text_key(self, rel: str, url: str) -> tuple:
+        """link_key for a page given as "site/…" (no paths made: there are many)."""
+        head = url.lstrip()[:1]
+        sid = rel.partition("/")[0]
+        if head in ("#", "?", ""):
+            return sid, rel, url
+        absolute = head in ("/", "\\") or self.parse(url).scheme is not None
+        return sid, None if absolute else rel.rpartition("/")[0], url
+
     def link_key(self, sid: str, page: Path, url: str) -> tuple:
         """Links that resolve alike share a key: the same nav links recur on every page."""
         head = url.lstrip()[:1]
@@ -162,18 +171,48 @@ def check_site(staging: Path, group, sid: str, mode: str):
     return pages, deferred
 
 
-def resolve_deferred(staging: Path, group, deferred, pages: dict, mode: str) -> dict[str, list[Finding]]:
-    """Resolve the cross-site links `check_site` deferred, now that every site is built
-    (sites not rebuilt now keep their last output, beside the staging folder)."""
+def targets(staging: Path, group, deferred, mode: str) -> list[tuple[str, str]]:
+    """One (page, url) for each way the deferred links resolve (Resolver.link_key): the
+    link to the portal on every page of a site is one target. The build keeps these for
+    every site and resolves them each time; a site's every link only when one breaks."""
     resolver = Resolver(staging, group, mode)
-    for rel, url, text, line in deferred:
-        sid, _, inside = rel.partition("/")
-        why = resolver.problem(url, resolver.site_root(sid) / inside, sid)
-        if why:
-            _broken(pages, rel, url, text, line, why)
-    for found in pages.values():
-        found.sort(key=lambda f: f.line or 0)
+    found: dict[tuple, tuple[str, str]] = {}
+    for rel, url, _, _ in deferred:
+        found.setdefault(resolver.text_key(rel, url), (rel, url))
+    return sorted(found.values())
+
+
+def resolve_targets(staging: Path, group, sites: dict[str, list], occurrences, pages: dict,
+                    mode: str) -> dict[str, list[Finding]]:
+    """Resolve each site's link targets into other sites (`targets`) now that every site is
+    built (sites not rebuilt keep their last output, beside the staging folder); for a
+    target that does not resolve, `occurrences(site)` gives every deferred link of that
+    site, and each one with that target is a finding on its page."""
+    resolver = Resolver(staging, group, mode)
+    for sid, found in sites.items():
+        broken = {}
+        for rel, url in found:
+            inside = rel.partition("/")[2]
+            why = resolver.problem(url, resolver.site_root(sid) / inside, sid)
+            if why:
+                broken[resolver.text_key(rel, url)] = why
+        if broken:
+            for rel, url, text, line in occurrences(sid):
+                why = broken.get(resolver.text_key(rel, url))
+                if why:
+                    _broken(pages, rel, url, text, line, why)
+    for findings in pages.values():
+        findings.sort(key=lambda f: f.line or 0)
     return dict(sorted(pages.items()))
+
+
+def resolve_deferred(staging: Path, group, deferred, pages: dict, mode: str) -> dict[str, list[Finding]]:
+    """Resolve the cross-site links `check_site` deferred, now that every site is built."""
+    by_site: dict[str, list] = {}
+    for d in deferred:
+        by_site.setdefault(d[0].partition("/")[0], []).append(tuple(d))
+    sites = {sid: targets(staging, group, found, mode) for sid, found in by_site.items()}
+    return resolve_targets(staging, group, sites, lambda sid: by_site[sid], pages, mode)
 
 
 def check_built(staging: Path, group, site_ids: list[str], mode: str) -> dict[str, list[Finding]]:

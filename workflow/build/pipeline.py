@@ -133,7 +133,8 @@ def _build(group: Group, only, output: Path, mode: str, as_of, echo, jobs: int, 
         echo(f"分片 {shard[0]}/{shard[1]}：{'、'.join(only) or '（无网站）'}")
     selected = [group.sites[s] for s in (only if only is not None else group.sites)]
     prints = buildcache.fingerprints(selected, group, sums, env, as_of.date())
-    last = {sid: e for sid, e in cache.sites().items() if sid in group.sites} if incremental else {}
+    last = {sid: e for sid, e in cache.sites().items() if sid in group.sites and "targets" in e} \
+        if incremental else {}
     stale = [s for s in selected if last.get(s.id, {}).get("fingerprint") != prints[s.id]
              or not (output / s.id).is_dir() or not manifest.path_for(output, s.id).is_file()]
     result.unchanged = [s.id for s in selected if s not in stale]
@@ -143,16 +144,20 @@ def _build(group: Group, only, output: Path, mode: str, as_of, echo, jobs: int, 
     try:
         built = build_sites(stale, run, staging, sums, cache, info, jobs, echo)
         result.sites = [b.result for b in built]
-        entries = remember_sites(cache, last, prints, built)
+        entries = remember_sites(last, prints, built, staging, group, mode)
         # Links into other sites are resolved again for every site, rebuilt or not: a page
         # that appeared or went away elsewhere is found without rebuilding who links to it.
         pages = {page: [Finding(**f) for f in fs] for e in entries.values() for page, fs in e["pages"].items()}
-        deferred = [tuple(d) for e in entries.values() for d in e["deferred"] if len(d) == 4]
+        fresh = {b.result.site: b.deferred for b in built}
         if not shard:       # a shard has only its own sites: `govsite merge` resolves the links between sites
-            pages = linkgraph.resolve_deferred(staging, group, deferred, pages, mode)
+            pages = linkgraph.resolve_targets(
+                staging, group, {sid: [tuple(t) for t in e["targets"]] for sid, e in entries.items()},
+                lambda sid: fresh[sid] if sid in fresh else cache.deferred(sid), pages, mode)
         swap_in(staging, output, [s.id for s in stale])
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    for sid, deferred in fresh.items():
+        cache.save_deferred(sid, deferred)
     cache.save_sites(entries)
     result.pages = pages
     for stage, seconds in [*gate.cpu.items(), *(kv for b in built for kv in b.result.cpu.items())]:
@@ -193,17 +198,16 @@ def locked(output: Path):
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def remember_sites(cache: BuildCache, last: dict, prints: dict, built: list) -> dict:
+def remember_sites(last: dict, prints: dict, built: list, staging: Path, group: Group, mode: str) -> dict:
     """What the cache keeps of each site: its fingerprint, the findings of its links
-    that stay inside it, and its links into other sites (plain values). A site not
+    that stay inside it, and the targets of its links into other sites (one per way
+    they resolve; every such link is kept apart: BuildCache.deferred). A site not
     rebuilt keeps what its last build found."""
     entries = dict(last)
     for b in built:
         entries[b.result.site] = {"fingerprint": prints[b.result.site],
                                   "pages": {page: [f.to_dict() for f in fs] for page, fs in b.pages.items()},
-                                  "deferred": [list(d) for d in b.deferred]}
-    for entry in entries.values():
-        entry.setdefault("deferred", [])
+                                  "targets": [list(t) for t in linkgraph.targets(staging, group, b.deferred, mode)]}
     return entries
 
 

@@ -123,9 +123,11 @@ def _merge(group, shard_outputs: list[Path], output: Path, index: Index, mode: s
     from workflow.build.pipeline import write_report
 
     entries: dict[str, dict] = {}
+    deferred: dict[str, list] = {}
     for shard in shard_outputs:
         shard = Path(shard).resolve()
-        found = buildcache.BuildCache(shard).sites()
+        shard_cache = buildcache.BuildCache(shard)
+        found = shard_cache.sites()
         if not found:
             raise BuildError(f"{shard} 不是 govsite build --shard 的输出（没有构建记录）")
         for sid, entry in found.items():
@@ -134,16 +136,20 @@ def _merge(group, shard_outputs: list[Path], output: Path, index: Index, mode: s
             if sid in entries:
                 raise BuildError(f"网站 {sid} 出现在两份分片输出中：请检查 --shard 的编号")
             entries[sid] = entry
+            deferred[sid] = shard_cache.deferred(sid)
             _move(shard / sid, output / sid)
             _move(manifest.path_for(shard, sid), manifest.path_for(output, sid))
     missing = [sid for sid in group.sites if sid not in entries]
     if missing:
         raise BuildError(f"分片输出中缺少网站：{'、'.join(missing)}（每一份 --shard K/N 的输出都要合并）")
     pages = {page: [Finding(**f) for f in fs] for e in entries.values() for page, fs in e["pages"].items()}
-    deferred = [tuple(d) for e in entries.values() for d in e["deferred"] if len(d) == 4]
-    pages = linkgraph.resolve_deferred(output / ".merging", group, deferred, pages, mode)
+    pages = linkgraph.resolve_targets(output / ".merging", group,
+                                      {sid: [tuple(t) for t in e.get("targets", [])] for sid, e in entries.items()},
+                                      lambda sid: deferred.get(sid, []), pages, mode)
     cache = buildcache.BuildCache(output)
     cache.save_sites(entries)
+    for sid, found_links in deferred.items():
+        cache.save_deferred(sid, found_links)
     cache.save_decisions(index.keys, [_with_bytes(d) for d in index.decisions])
     decisions = [_with_bytes(d) for d in index.decisions]
     write_report(output / "report.json", group, decisions, mode, index.as_of, pages)

@@ -167,14 +167,23 @@ def urls_in(els: lxml.html.HtmlElement | Iterable[Element]) -> list[Found]:
 
 
 _HTML_PARSER = lxml.etree.HTMLParser(no_network=True)
-_URL_XPATH = lxml.etree.XPath("|".join(
-    "//@" + a for a in sorted({a for attrs in URL_ATTRS.values() for a in attrs if ":" not in a} | {"http-equiv"})))
+_ATTRS_OF = {**URL_ATTRS, "meta": ("http-equiv",)}
+_URL_TAGS = tuple(_ATTRS_OF)
+# href on an element that is not meant to have one (svg, hostile markup): rare, found apart
+_ODD_HREF = lxml.etree.XPath("//*[@href][not(" + " or ".join(
+    f"self::{tag}" for tag, attrs in URL_ATTRS.items() if "href" in attrs) + ")]")
 
 
 def url_elements(root: lxml.etree._Element) -> list[Element]:
-    """Only the elements of a built page that can hold a URL (pages are large)."""
+    """Only the elements of a built page that can hold a URL (pages are large), in
+    document order: those of the URL-holding tags, by the tree's own iteration."""
+    picked = [el for el in root.iter(*_URL_TAGS) if any(a in el.attrib for a in _ATTRS_OF[str(el.tag)])]
+    odd = _ODD_HREF(root)
+    if odd:
+        order = {el: i for i, el in enumerate(root.iter())}
+        picked = sorted({*picked, *odd}, key=order.__getitem__)
     out = []
-    for el in dict.fromkeys(attr.getparent() for attr in _URL_XPATH(root)):
+    for el in picked:
         text = " ".join("".join(el.itertext()).split())[:60] if el.tag in ("a", "area") else ""
         out.append(Element(str(el.tag).lower(), dict(el.attrib), text, el.sourceline))
     return out

@@ -55,7 +55,7 @@ def run(args) -> int:
         print(f"发现 {broken} 个失效的站内链接（详见 report.json 的 pages）：", file=sys.stderr)
         for f in [f for fs in result.pages.values() for f in fs][:10]:
             print(f"    {f.format()}", file=sys.stderr)
-    pending = [d for d in result.decisions if d.pending]
+    pending = [d for d in result.decided if d.pending]      # a review preview decides every item
     if pending:
         print(f"审核预览：含 {len(pending)} 条待审核的信息（页面标有“待审核·未发布”），此输出不可部署。")
     return 1 if args.strict and (result.refused or broken) else 0
