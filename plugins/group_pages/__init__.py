@@ -5,10 +5,9 @@ them in the template context and writes the pages."""
 from html import escape
 
 from pelican import signals
-from pelican.paginator import Paginator
 
 from workflow.build import interpretation, supersession, syndication, topics
-from workflow.build.pelican import decision_of, gate_of, run_of, write_unlisted
+from workflow.build.pelican import FeedEntry, decision_of, gate_of, run_of, write_feed, write_page, write_paginated
 from workflow.model import render
 
 
@@ -31,32 +30,20 @@ def add_context(generator):
     ctx["supersedes"], ctx["superseded"] = supersession.relations(group, decisions, mode)
 
 
-class FeedEntry:
-    """A syndicated item as Pelican's feed writer reads an article. Its link is what the
-    column page links to; the body only when the receiver republishes it (copy)."""
-
-    def __init__(self, e, body_html: str | None):
-        self.title, self.date, self.summary = e.title, e.date, escape(e.summary)
-        self.url = f"{e.column}/{e.slug}.html" if e.copy else e.url
-        self.author = e.author_name
-        self._content = body_html if body_html is not None else self.summary
-
-    def get_content(self, siteurl):
-        return self._content
-
-
 def write_feeds(generator, writer, copies: dict):
     """Every column's Atom feed, titled with its name, lists what its page lists: its
-    own items and those syndicated to it, newest first."""
+    own items and those syndicated to it, newest first. A syndicated entry links where
+    the column page links; its body only when the receiver republishes it (copy)."""
     ctx, settings = generator.context, generator.settings
     names = settings["GOVSITE"]["columns_by_id"]
     pattern = settings["GOVSITE_COLUMN_FEED_ATOM"]
     for category, own in generator.categories:
         column = category.slug
-        received = [FeedEntry(e, copies.get((column, e.slug))) for e in ctx["syndicated"].get(column, [])]
-        items = sorted(list(own) + received, key=lambda x: x.date, reverse=True)
-        path = pattern.format(slug=column)
-        writer.write_feed(items, ctx, path, path, feed_title=names[column]["name"])
+        received = [FeedEntry(e.title, f"{e.column}/{e.slug}.html" if e.copy else e.url, e.date,
+                              escape(e.summary), e.author_name, copies.get((column, e.slug)))
+                    for e in ctx["syndicated"].get(column, [])]
+        entries = sorted(list(own) + received, key=lambda x: x.date, reverse=True)
+        write_feed(writer, ctx, entries, pattern.format(slug=column), names[column]["name"])
 
 
 def copy_bodies(generator) -> dict[tuple[str, str], str]:
@@ -82,30 +69,21 @@ def write_pages(generator, writer):
         for e in entries:
             if e.copy:
                 # A copy points to its original (rel=canonical) and stays out of the sitemap.
-                write_unlisted(generator, f"{column}/{e.slug}.html", "syndicated", entry=e,
+                write_page(generator, writer, f"{column}/{e.slug}.html", "syndicated", entry=e,
                                body=copies[(column, e.slug)])
-    write_merged_columns(generator)
+    write_merged_columns(generator, writer)
 
 
-def write_merged_columns(generator):
+def write_merged_columns(generator, writer):
     """A receiving column's pages list its own and the syndicated items together,
     paginated like any column. Pelican wrote the column's pages from its own items
     (the template leaves them empty); these replace them, page for page, and add
-    the pages the syndicated items need. Page 1 is in the sitemap from Pelican's
-    pass; later pages never are (SITEMAP excludes index_N)."""
-    settings = generator.settings
-    per_page = settings["PAGINATED_TEMPLATES"].get("category") or settings["DEFAULT_PAGINATION"]
+    the pages the syndicated items need."""
     for category, _ in generator.categories:
         merged = generator.context["merged_columns"].get(category.slug)
-        if merged is None:
-            continue
-        paginator = Paginator(category.save_as, category.url, merged, settings, per_page)
-        pages = [paginator.page(n) for n in range(1, paginator.num_pages + 1)]
-        for i, page in enumerate(pages):
-            write_unlisted(generator, page.save_as, "category", category=category, articles=merged,
-                           merged=True, articles_paginator=paginator, articles_page=page,
-                           articles_previous_page=pages[i - 1] if i else None,
-                           articles_next_page=pages[i + 1] if i + 1 < len(pages) else None)
+        if merged is not None:
+            write_paginated(generator, writer, category.save_as, category.url, "category", merged,
+                            category=category, merged=True)
 
 
 def register():

@@ -3,16 +3,11 @@ they appear in no list, category, feed, sitemap or index. Decisions come from
 the rule set (workflow.gate), the same code `govsite check` runs."""
 from pelican import signals
 
-from workflow.build.pelican import decision_of
-
-_LISTS = ("articles", "translations", "drafts", "drafts_translations",
-          "hidden_articles", "hidden_translations")
+from workflow.build.pelican import decision_of, keep_articles
 
 
 def drop_unpublished(generator):
-    for name in _LISTS:
-        if hasattr(generator, name):
-            setattr(generator, name, [a for a in getattr(generator, name) if decision_of(a).published])
+    keep_articles(generator, lambda a: decision_of(a).published)
 
 
 def register():

@@ -1,6 +1,7 @@
 """Every column of site.yaml gets its page, in site.yaml order, even when empty."""
 from pelican import signals
-from pelican.urlwrappers import Category
+
+from workflow.build.pelican import new_category, set_categories
 
 
 def all_columns(generator):
@@ -12,9 +13,8 @@ def all_columns(generator):
         if col["id"] in by_slug:
             ordered.append(by_slug[col["id"]])
         else:
-            ordered.append((Category(col["id"], generator.settings), []))
-    generator.categories = ordered
-    generator.context["categories"] = ordered
+            ordered.append((new_category(col["id"], generator.settings), []))
+    set_categories(generator, ordered)
 
 
 def register():

@@ -3,7 +3,7 @@
 of a 404. Mode `gone` writes nothing: the nginx configuration answers 410."""
 from pelican import signals
 
-from workflow.build.pelican import run_of, write_unlisted
+from workflow.build.pelican import run_of, write_page
 from workflow.review.permissions import State
 
 
@@ -15,9 +15,9 @@ def write_notices(generator, writer):
         if d.state != State.WITHDRAWN or d.withdrawal["mode"] != "notice":
             continue
         save_as = f"{item.column}/{item.slug}.html"
-        write_unlisted(generator, save_as, "withdrawn",
-                       withdrawn={"title": item.fields.get("title") or item.slug, "column": item.column,
-                                  **d.withdrawal})
+        write_page(generator, writer, save_as, "withdrawn",
+                   withdrawn={"title": item.fields.get("title") or item.slug, "column": item.column,
+                              **d.withdrawal})
 
 
 def register():

@@ -64,14 +64,63 @@ def metadata_for(decision: Decision, site, run=None) -> dict:
     }
 
 
-def write_unlisted(generator, save_as: str, template: str, **extra) -> None:
-    """Write a page no sitemap lists (Pelican's writer would announce it to the
-    sitemap plugin): withdrawal notices, syndicated copies."""
-    context = {**generator.context, **extra, "output_file": save_as}
-    html = generator.get_template(template).render(context)
-    path = Path(generator.output_path) / save_as
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html, encoding="utf-8")
+def write_page(generator, writer, save_as: str, template: str, **extra) -> None:
+    """A page of our own (withdrawal notice, syndicated copy) through Pelican's Writer,
+    which refuses to write a file twice: a page that would land on one Pelican wrote
+    fails the build instead of silently replacing it."""
+    writer.write_file(save_as, generator.get_template(template), generator.context,
+                      generator.settings["RELATIVE_URLS"], **extra)
+
+
+def write_paginated(generator, writer, save_as: str, url: str, template: str, articles: list, **extra) -> None:
+    """A list page of ours paginated like Pelican's own (PAGINATED_TEMPLATES), replacing
+    the pages Pelican wrote at the same addresses (override_output)."""
+    writer.write_file(save_as, generator.get_template(template), generator.context,
+                      generator.settings["RELATIVE_URLS"], paginated={"articles": articles},
+                      template_name=template, override_output=True, url=url, articles=articles, **extra)
+
+
+class FeedEntry:
+    """An entry of a feed that is not a Pelican article (a syndicated item), with what
+    Writer.write_feed reads of an article (title, url, date, summary, author,
+    get_content; tests/test_pelican_glue.py checks the list)."""
+
+    def __init__(self, title: str, url: str, date, summary: str, author: str, content: str | None):
+        self.title, self.url, self.date, self.summary, self.author = title, url, date, summary, author
+        self._content = content if content is not None else summary
+
+    def get_content(self, siteurl):
+        return self._content
+
+
+def write_feed(writer, context: dict, entries: list, path: str, title: str) -> None:
+    """An Atom feed of Pelican articles and FeedEntry objects, by Pelican's Writer."""
+    writer.write_feed(entries, context, path, path, feed_title=title)
+
+
+# Every list of an articles generator that can hold an article (Pelican's attributes,
+# not a documented API: the glue test checks a real generator has each of them).
+ARTICLE_LISTS = ("articles", "translations", "drafts", "drafts_translations",
+                 "hidden_articles", "hidden_translations")
+
+
+def set_categories(generator, ordered: list) -> None:
+    """The columns a site lists, in order, as (Category, articles) pairs: where Pelican's
+    category pages and its templates' `categories` read them."""
+    generator.categories = ordered
+    generator.context["categories"] = ordered
+
+
+def new_category(name: str, settings):
+    from pelican.urlwrappers import Category
+
+    return Category(name, settings)
+
+
+def keep_articles(generator, keep) -> None:
+    """Drop from every list of the generator the articles `keep` refuses."""
+    for name in ARTICLE_LISTS:
+        setattr(generator, name, [a for a in getattr(generator, name) if keep(a)])
 
 
 # -- running Pelican ------------------------------------------------------------------------
