@@ -1,8 +1,8 @@
 """Shared Pelican settings: every site of the group starts from these.
 
 Per-site values (PATH, OUTPUT_PATH, SITENAME, SITEURL, GOVSITE…) are derived
-from content/<site>/site.yaml by workflow/sitesettings.py; nothing here is
-copied per site. Markdown is rendered by workflow/render.py (the same code the
+from content/<site>/site.yaml by workflow/build/sitesettings.py; nothing here is
+copied per site. Markdown is rendered by workflow/model/render.py (the same code the
 rule set uses), through the govsite_reader plugin.
 """
 

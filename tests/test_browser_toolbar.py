@@ -160,7 +160,7 @@ def test_no_inline_script_or_style_in_the_built_pages(demo_output, demo_root):
         assert not re.search(r"<style", text), html
         assert not re.search(r"\son[a-z]+=", text), html
         assert "'unsafe-inline'" not in unescape(text), html
-    # The theme's meta policy is the served one (workflow/nginx.py), so what the
+    # The theme's meta policy is the served one (workflow/publish/nginx.py), so what the
     # browser tests pass under is what production enforces.
     from workflow.model.sites import load_group
     from workflow.publish.nginx import csp

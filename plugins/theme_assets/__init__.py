@@ -1,5 +1,5 @@
 """Theme files get their fingerprinted names once Pelican has copied them
-(workflow/assets.py; pages name them through the `asset()` Jinja global)."""
+(workflow/build/assets.py; pages name them through the `asset()` Jinja global)."""
 from pathlib import Path
 
 from pelican import signals

@@ -1,4 +1,4 @@
-"""`govsite build`: the flow of DESIGN.md, one step a line.
+"""`govsite build`, one step a line (README.md, "Layout", names the stages).
 
 load sites -> decide every item (the gate) -> build each changed site with
 Pelican into a staging folder -> swap the staging folders in -> write report.json.

@@ -1,4 +1,4 @@
-"""Working-day deadlines, all by the one rule of workflow/workdays.py (the start
+"""Working-day deadlines, all by the one rule of workflow/policy/workdays.py (the start
 day is not counted; the n-th working day is the last day on time; any later
 day is late): 第十八条 (disclose within 20 working days of the information
 being formed — `formed`, else a policy document's 成文日期 `written`) and

@@ -1,4 +1,4 @@
-"""政策解读: `interprets` names a policy document of the group (workflow/interpretation.py)."""
+"""政策解读: `interprets` names a policy document of the group (workflow/build/interpretation.py)."""
 from __future__ import annotations
 
 from workflow.model import relations as interpretation

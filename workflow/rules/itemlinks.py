@@ -1,4 +1,4 @@
-"""Links between items (workflow/itemlinks.py): every .md, {filename} and item-page
+"""Links between items (workflow/model/itemlinks.py): every .md, {filename} and item-page
 link of the body names an item that exists, reported at the .md line."""
 from __future__ import annotations
 
