@@ -40,8 +40,10 @@ _PUNCT = re.compile(r"[\s\W_]+", re.U)
 
 
 def _plain(text: str) -> str:
-    """Compared without spaces and punctuation, full-width letters folded, any case (ß = SS)."""
-    return _PUNCT.sub("", unicodedata.normalize("NFKC", text)).upper().casefold()
+    """Compared without spaces, punctuation or accents, full-width letters folded, any
+    case (ß = SS; ẖ upper-cases to H and a combining mark, so marks are dropped on both sides)."""
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).upper().casefold())
+    return _PUNCT.sub("", "".join(c for c in folded if not unicodedata.combining(c)))
 
 
 def alt_problem(alt: object, name: str, pol: Policy) -> str | None:
