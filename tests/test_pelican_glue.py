@@ -1,13 +1,17 @@
 """Every use of Pelican beyond its plain plugin API lives in workflow/build/pelican.py.
 These tests fail loudly, and by name, when a Pelican upgrade moves one of them: each
 checks the Pelican part itself, on a real Pelican run where it needs one."""
+import contextlib
 import inspect
+import weakref
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import blinker
 import pytest
 from pelican import signals
 from pelican.generators import ArticlesGenerator
+from pelican.readers import MarkdownReader
 from pelican.writers import Writer
 
 from workflow.build import pelican as glue
@@ -46,6 +50,25 @@ def test_the_quiet_switch_of_pelicans_console_exists():
     assert hasattr(console, "quiet"), "pelican.log.console.quiet is gone: run_pelican silences Pelican by it"
 
 
+@contextlib.contextmanager
+def bare_pelican():
+    """Pelican's signals are process-wide: builds earlier in this test process left our
+    plugins connected. A bare Pelican run disconnects them, and connects them again after."""
+    taken = []
+    for sig in vars(signals).values():
+        if isinstance(sig, blinker.Signal):
+            for ref in list(sig.receivers.values()):
+                receiver = ref() if isinstance(ref, weakref.ref) else ref
+                if receiver is not None:
+                    sig.disconnect(receiver)
+                    taken.append((sig, receiver))
+    try:
+        yield
+    finally:
+        for sig, receiver in taken:
+            sig.connect(receiver)
+
+
 @pytest.fixture
 def site(tmp_path):
     """A bare Pelican site of two articles (no govsite plugins), run once."""
@@ -59,16 +82,16 @@ def site(tmp_path):
     settings = read_settings(override={
         "PATH": str(content), "OUTPUT_PATH": str(tmp_path / "out"), "PLUGINS": [], "SITEURL": "https://x.example.cn",
         "TIMEZONE": "Asia/Shanghai", "DEFAULT_PAGINATION": 1, "FEED_ALL_ATOM": None, "CATEGORY_FEED_ATOM": None,
-        "CACHE_CONTENT": False, "LOAD_CONTENT_CACHE": False})
+        "CACHE_CONTENT": False, "LOAD_CONTENT_CACHE": False,
+        "READERS": {"md": MarkdownReader}})     # not our reader, though this process has loaded it
     generators = {}
 
     def keep(generator):
         generators["articles"] = generator
 
-    signals.article_generator_finalized.connect(keep)
-    try:
+    with bare_pelican():
+        signals.article_generator_finalized.connect(keep)
         glue.run_pelican(settings, "glue")
-    finally:
         signals.article_generator_finalized.disconnect(keep)
     return generators["articles"], tmp_path / "out"
 
@@ -129,6 +152,6 @@ def test_pelican_errors_fail_the_build(tmp_path):
     (tmp_path / "content").mkdir()
     (tmp_path / "content" / "bad.md").write_text("Title: 坏\nDate: 不是日期\n\n正文\n", encoding="utf-8")
     settings = read_settings(override={"PATH": str(tmp_path / "content"), "OUTPUT_PATH": str(tmp_path / "out"),
-                                       "PLUGINS": [], "CACHE_CONTENT": False})
-    with pytest.raises(BuildError, match="网站 glue"):
+                                       "PLUGINS": [], "CACHE_CONTENT": False, "READERS": {"md": MarkdownReader}})
+    with bare_pelican(), pytest.raises(BuildError, match="网站 glue"):
         glue.run_pelican(settings, "glue")
