@@ -31,8 +31,9 @@ def decide(gate: Gate, jobs: int = 2, paths: Sequence[str | os.PathLike[str]] | 
     known = gate.store
     todo: dict[str, list[Path]] = {}
     files = find_items(group, paths)
+    nothing_known = known.empty()
     for path in files:
-        if not gate.recall(path):
+        if nothing_known or not gate.recall(path):
             todo.setdefault(path.relative_to(group.content).parts[0], []).append(path)
     if jobs > 1 and sum(map(len, todo.values())) >= 2 * PARALLEL_MIN:
         order = sorted(todo.items(), key=lambda kv: -len(kv[1]))

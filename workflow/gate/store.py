@@ -187,6 +187,11 @@ class DecisionStore:
     def add(self, entries: Iterable[Entry]) -> None:
         self.entries.update(entries)
 
+    def empty(self) -> bool:
+        """Nothing remembered and nothing to fetch: no item can be recalled (so the gate
+        need not read and hash every file before deciding it)."""
+        return not self.entries and self._fetch is None
+
     def fetch_site(self, sid: str) -> None:
         if sid in self._tried or self._fetch is None:
             return

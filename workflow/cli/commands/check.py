@@ -67,7 +67,8 @@ def run(args) -> int:
                 else:
                     paths = found.items
     try:
-        decisions = decide(gate, paths=paths, before_fork=gc.freeze)   # many items: two processes
+        # many items: two processes; decisions without the items' bytes (a pending one is read again)
+        decisions = decide(gate, paths=paths, before_fork=gc.freeze, lean=True)
     except WorkerDied as exc:
         advice = "请把该文件交给网站技术人员检查" if exc.last else "请重新运行；多次出现请联系网站技术人员"
         return fail(f"检查未完成：{exc}。{advice}")
@@ -75,13 +76,14 @@ def run(args) -> int:
     if args.json:
         print(json.dumps([f.to_dict() for f in findings], ensure_ascii=False, indent=1))
     pending = [d for d in decisions if stages.only_pending(d.findings)]
-    refused = [d for d in decisions if any(f.severity == ERROR for f in d.findings) and d not in pending]
+    waiting = {id(d) for d in pending}
+    refused = [d for d in decisions if any(f.severity == ERROR for f in d.findings) and id(d) not in waiting]
     if not args.json:
         for d in decisions:
             for f in d.findings:
                 print(f.format(stages.label(f, stage)))
             if any(stages.is_pending(f) for f in d.findings):
-                waits = stages.awaiting(d.item, gate.checker)
+                waits = stages.awaiting(gate.decide(d.item.path).item, gate.checker)
                 if waits:
                     print(f"{d.item.relpath}: 待审核，还需要 " + "；".join(w.format() for w in waits))
         warnings = sum(1 for f in findings if f.severity != ERROR)
