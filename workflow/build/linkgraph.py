@@ -72,6 +72,8 @@ class Resolver:
     def __init__(self, staging: Path, group, mode: str):
         self.staging = Path(staging)
         self.output = self.staging.parent
+        self.inside = self.output.resolve()       # a target must stay in it (resolved once: links are many)
+        self.roots: dict[str, Path] = {}
         self.preview = mode != "production"
         self.domains = {s.domain.lower(): sid for sid, s in group.sites.items() if s.domain}
         self.ids: dict[Path, set] = {}
@@ -84,7 +86,9 @@ class Resolver:
         return self.parsed[url]
 
     def site_root(self, sid: str) -> Path:
-        return self.staging / sid if (self.staging / sid).is_dir() else self.output / sid
+        if sid not in self.roots:
+            self.roots[sid] = self.staging / sid if (self.staging / sid).is_dir() else self.output / sid
+        return self.roots[sid]
 
     def problem(self, url: str, page: Path, sid: str, within: Path | None = None):
         """Why `url` on `page` (of site `sid`) does not resolve (Chinese), None when it does,
@@ -116,7 +120,7 @@ class Resolver:
         if within is not None and any(not os.path.normpath(c).startswith(os.path.normpath(within) + os.sep)
                                       for c in candidates):
             return ELSEWHERE                # e.g. ../../other-site/x.html: that site may not be built yet
-        targets = [t for c in candidates if (t := _file(c, path, self.output.resolve())) is not None]
+        targets = [t for c in candidates if (t := _file(c, path, self.inside)) is not None]
         if not targets:
             return "指向的页面或文件不存在"
         fragment = urllib.parse.unquote(split.fragment)
