@@ -25,8 +25,9 @@ def moment_arg(text: str):
 
 
 def refuse(command: str, message: str, code: int = 1) -> int:
-    """Tell the user why `govsite <command>` did nothing; return its exit code."""
-    print(f"govsite {command}: {message}", file=sys.stderr)
+    """Tell the user of one failure that does not stop `govsite <command>` (one of several
+    targets), as the CLI tells a GovsiteError; return its exit code."""
+    print(f"govsite {command}：{message}", file=sys.stderr)
     return code
 
 

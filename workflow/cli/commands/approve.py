@@ -5,7 +5,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from workflow.cli.commands import refuse, signing_problem
+from workflow.cli.commands import signing_problem
+from workflow.errors import GovsiteError, UsageError
 from workflow.model import dates
 from workflow.model.findings import ERROR
 from workflow.model.sites import load_group
@@ -24,15 +25,12 @@ def register(sub):
     p.set_defaults(func=run)
 
 
-def fail(message: str, code: int = 1) -> int:
-    return refuse("approve", message, code)
-
 
 def run(args) -> int:
     group = load_group(args.root)
     problem = signing_problem(args)
     if problem:
-        return fail(problem, 2)
+        raise UsageError(problem)
     checker = Checker(group)
     item = checker.load(args.file)
     site = checker.site(item)
@@ -54,19 +52,19 @@ def run(args) -> int:
         print(f"{item.relpath}：所需审核级别（{'、'.join(required)}）均已有有效签名，无需再审。")
         return 0
     if level in valid:
-        return fail(f"“{level}”已由 {valid[level]} 签署，无需重复审核")
+        raise GovsiteError(f"“{level}”已由 {valid[level]} 签署，无需重复审核")
     now = dates.now()
     problems = policy.approval_problems(site, item.fields.get("author"), level, args.reviewer, valid)
     problems += history_problems(item, checker, site, args.reviewer, now)
     if problems:
-        return fail("；".join(f"{m}（{fix}）" for _, m, fix in problems))
+        raise GovsiteError("；".join(f"{m}（{fix}）" for _, m, fix in problems))
     at = approval.format_time(now)
     files = checker.covered(item)
     data = approval.payload(item.canonical, level, args.reviewer, at, checker.subject(item))
     try:
         signature = approval.sign_checked(data, args.key, args.reviewer, at, checker.signers)
     except approval.SignerError as exc:
-        return fail(str(exc))
+        raise GovsiteError(str(exc)) from exc
     # Keep the approvals that still count; drop those voided by later edits.
     kept = [e for e in (item.meta.get("approvals") or []) if isinstance(e, dict) and _counts(e, valid)]
     dropped = len(item.meta.get("approvals") or []) - len(kept)

@@ -6,6 +6,7 @@ import json
 import sys
 
 from workflow.cli.commands import moment_arg
+from workflow.errors import UsageError
 from workflow.model.sites import load_group
 from workflow.publish.deploy import DeployError, Target
 from workflow.report import audit
@@ -31,8 +32,7 @@ def run(args) -> int:
             target.probe(write=False)
             log = target.read_log()
         except (DeployError, ValueError) as exc:
-            print(f"govsite audit: 无法读取部署记录：{exc}", file=sys.stderr)
-            return 2
+            raise UsageError(f"无法读取部署记录：{exc}") from exc
     if audit.git_creators(group.root) is None:
         print("提示：仓库不是 Git 仓库，无法得知创建人", file=sys.stderr)
     rows = audit.collect(group, args.sites, args.since, log)

@@ -8,6 +8,7 @@ from pathlib import Path
 from workflow.build.pipeline import BuildError, BuildLocked, build
 from workflow.build.shard import parse_shard
 from workflow.cli.commands import moment_arg
+from workflow.errors import UsageError
 
 
 def register(sub):
@@ -30,23 +31,19 @@ def register(sub):
 
 def run(args) -> int:
     if args.jobs < 1:
-        print(f"govsite build: --jobs 应为正整数，实际是 {args.jobs}", file=sys.stderr)
-        return 2
+        raise UsageError(f"--jobs 应为正整数，实际是 {args.jobs}")
     if args.review and args.production:
-        print("govsite build: --review（审核预览）与 --production（生产构建）不能同时使用", file=sys.stderr)
-        return 2
+        raise UsageError("--review（审核预览）与 --production（生产构建）不能同时使用")
     mode = "production" if args.production else "review" if args.review else "preview"
     shard = parse_shard(args.shard) if args.shard else None
     if shard and not args.index:
-        print("govsite build: --shard 须同时给出 --index（先运行 govsite index，各分片用同一份索引）", file=sys.stderr)
-        return 2
+        raise UsageError("--shard 须同时给出 --index（先运行 govsite index，各分片用同一份索引）")
     try:
         result = build(args.root, args.sites, args.output, mode, args.as_of,
                        jobs=args.jobs, incremental=not args.full, before_fork=gc.freeze,
                        index=args.index, shard=shard)
     except BuildLocked as exc:
-        print(f"govsite build: 未构建：{exc}", file=sys.stderr)
-        return 2
+        raise BuildLocked(f"未构建：{exc}") from exc
     except BuildError as exc:
         print(f"构建失败，原有输出未改动：{exc}", file=sys.stderr)
         return 1

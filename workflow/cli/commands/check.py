@@ -9,6 +9,7 @@ import json
 import sys
 from pathlib import Path
 
+from workflow.errors import UsageError
 from workflow.gate import stages
 from workflow.gate.gate import Gate
 from workflow.gate.parallel import decide
@@ -31,23 +32,19 @@ def register(sub):
     p.set_defaults(func=run)
 
 
-def fail(message: str) -> int:
-    print(f"govsite check: {message}", file=sys.stderr)
-    return 2
-
 
 def run(args) -> int:
     group = load_group(args.root)
     stage = args.stage or ("pr" if args.base else "build")
     missing = [p for p in args.paths if not p.exists()]
     if missing:
-        return fail(f"找不到 {', '.join(map(str, missing))}")
+        raise UsageError(f"找不到 {', '.join(map(str, missing))}")
     gate = Gate(group)
     paths = args.paths or None
     if args.base:
         if not history.ref_exists(group.root, args.base):
             if not (stage == "commit" and args.base == "HEAD"):
-                return fail(f"找不到 Git 引用“{args.base}”（--base）：请先 git fetch，或写成 origin/main 这样的分支名")
+                raise UsageError(f"找不到 Git 引用“{args.base}”（--base）：请先 git fetch，或写成 origin/main 这样的分支名")
             print("第一次提交：检查全部信息。", file=sys.stderr)
         else:
             gate.checker.base = args.base
@@ -55,7 +52,7 @@ def run(args) -> int:
                 try:
                     found = changes.affected(group, changes.changed_files(group.root, args.base))
                 except changes.ChangeError as exc:
-                    return fail(f"无法读取相对 {args.base} 的改动：{exc}")
+                    raise UsageError(f"无法读取相对 {args.base} 的改动：{exc}") from exc
                 if found.everything:
                     print(f"{found.because}：检查全部信息。", file=sys.stderr)
                 elif not found.items:
@@ -71,7 +68,7 @@ def run(args) -> int:
         decisions = decide(gate, paths=paths, before_fork=gc.freeze, lean=True)
     except WorkerDied as exc:
         advice = "请把该文件交给网站技术人员检查" if exc.last else "请重新运行；多次出现请联系网站技术人员"
-        return fail(f"检查未完成：{exc}。{advice}")
+        raise UsageError(f"检查未完成：{exc}。{advice}") from exc
     findings = [f for d in decisions for f in d.findings]
     if args.json:
         print(json.dumps([f.to_dict() for f in findings], ensure_ascii=False, indent=1))

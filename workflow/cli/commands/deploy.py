@@ -3,7 +3,6 @@ on every target (primary and standby servers) or on none."""
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from workflow.model.sites import load_group
@@ -56,10 +55,8 @@ def run(args) -> int:
         deploy(output, list(group.sites), targets, args.sign_key,
                args.allowed_signers or args.root / ALLOWED_SIGNERS, args.keep, args.bwlimit, args.force,
                args.allow_preview, args.nginx_conf, args.reload)
-    except SwitchedError as exc:
-        print(f"govsite deploy: {exc}", file=sys.stderr)
-        return exc.code
+    except SwitchedError:
+        raise                           # its message says what is live where
     except DeployError as exc:
-        print(f"govsite deploy: 未部署，线上网站未改动：{exc}", file=sys.stderr)
-        return exc.code
+        raise DeployError(f"未部署，线上网站未改动：{exc}", exc.code) from exc
     return 0

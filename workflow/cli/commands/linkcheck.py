@@ -5,6 +5,7 @@ import json
 import sys
 from pathlib import Path
 
+from workflow.errors import UsageError
 from workflow.model.sites import load_group
 from workflow.publish import linkcheck
 
@@ -24,18 +25,13 @@ def run(args) -> int:
     sites = args.sites or list(group.sites)
     unknown = [s for s in sites if s not in group.sites]
     if unknown:
-        print(f"govsite linkcheck: 没有标识为“{'、'.join(unknown)}”的网站；可用的网站标识：{', '.join(group.sites)}",
-              file=sys.stderr)
-        return 2
+        raise UsageError(f"没有标识为“{'、'.join(unknown)}”的网站；可用的网站标识：{', '.join(group.sites)}")
     missing = [s for s in sites if not (output / s / "index.html").is_file()]
     if missing:
-        print(f"govsite linkcheck: {output} 中没有网站 {'、'.join(missing)} 的构建结果，请先运行 govsite build",
-              file=sys.stderr)
-        return 2
+        raise UsageError(f"{output} 中没有网站 {'、'.join(missing)} 的构建结果，请先运行 govsite build")
     if _mode(output) == "production":
-        print("govsite linkcheck: 该输出是生产构建（链接指向真实域名，无法在本机检查），"
-              "请先运行 govsite build（不加 --production）", file=sys.stderr)
-        return 2
+        raise UsageError("该输出是生产构建（链接指向真实域名，无法在本机检查），"
+                         "请先运行 govsite build（不加 --production）")
     print(f"正在检查 {len(sites)} 个网站的链接（LinkChecker，{'访问' if args.extern else '不访问'}外部链接）…")
     try:
         result = linkcheck.run(output, sites, group.portal.id, extern=args.extern)

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from workflow.build import shard
+from workflow.errors import UsageError
 from workflow.model.sites import load_group
 
 
@@ -27,11 +28,9 @@ def run(args) -> int:
         try:
             modes.add(json.loads((out / "report.json").read_text(encoding="utf-8"))["mode"])
         except (OSError, ValueError, KeyError, TypeError):
-            print(f"govsite merge: {out} 不是 govsite build --shard 的输出（没有 report.json）", file=sys.stderr)
-            return 2
+            raise UsageError(f"{out} 不是 govsite build --shard 的输出（没有 report.json）") from None
     if len(modes) != 1:
-        print(f"govsite merge: 各分片的构建方式不同（{'、'.join(sorted(modes))}），不能合并", file=sys.stderr)
-        return 2
+        raise UsageError(f"各分片的构建方式不同（{'、'.join(sorted(modes))}），不能合并")
     output = (args.output or args.root / "output").resolve()
     pages = shard.merge(group, args.shards, output, index, modes.pop())
     broken = sum(len(fs) for fs in pages.values())

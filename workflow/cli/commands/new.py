@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 
+from workflow.errors import UsageError
 from workflow.model import dates
 from workflow.model.item_schema import COMMON, DEFAULT_TYPE, TYPE_FIELDS, TYPES
 from workflow.model.items import SLUG_RE
@@ -82,34 +82,30 @@ def scaffold(title: str, item_type: str, author: str | None, workdays: int = 20)
     return "\n".join(lines)
 
 
-def fail(message: str) -> int:
-    print(f"govsite new: {message}", file=sys.stderr)
-    return 2
-
 
 def run(args) -> int:
     group = load_group(args.root)
     site = group.sites.get(args.site)
     if site is None:
-        return fail(f"没有标识为“{args.site}”的网站。可用的网站标识：{', '.join(group.sites)}")
+        raise UsageError(f"没有标识为“{args.site}”的网站。可用的网站标识：{', '.join(group.sites)}")
     column = site.columns.get(args.column)
     if column is None:
         choices = "、".join(f"{c.id}（{c.name}）" for c in site.columns.values())
-        return fail(f"网站“{site.name}”没有栏目“{args.column}”。可用的栏目：{choices}")
+        raise UsageError(f"网站“{site.name}”没有栏目“{args.column}”。可用的栏目：{choices}")
     title = args.title.strip()
     if not title:
-        return fail("标题不能为空")
+        raise UsageError("标题不能为空")
     if args.author and not re.match(r"^[a-z0-9][a-z0-9._-]*$", args.author):
-        return fail(f"--author “{args.author}”不是编辑标识（小写英文、数字、点、横线），例如 wei.lan")
+        raise UsageError(f"--author “{args.author}”不是编辑标识（小写英文、数字、点、横线），例如 wei.lan")
     item_type = DEFAULT_TYPE[column.type]
     folder = site.dir / column.id
     if args.slug is not None:
         slug = args.slug.strip().removesuffix(".md")
         if not SLUG_RE.match(slug) or len(slug) > SLUG_MAX:
-            return fail(f"--slug “{args.slug}”不能作文件名：只能用小写英文字母、数字、- 和 _，"
+            raise UsageError(f"--slug “{args.slug}”不能作文件名：只能用小写英文字母、数字、- 和 _，"
                         f"不超过 {SLUG_MAX} 个字符，例如 {short_slug(title, dates.today())}")
         if (folder / f"{slug}.md").exists():
-            return fail(f"{(folder / slug).relative_to(group.root)}.md 已存在，未改动；请换一个 --slug")
+            raise UsageError(f"{(folder / slug).relative_to(group.root)}.md 已存在，未改动；请换一个 --slug")
     else:
         base = short_slug(title, dates.today())
         slug, n = base, 1

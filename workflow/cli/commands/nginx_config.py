@@ -24,12 +24,8 @@ def register(sub):
 def run(args) -> int:
     group = load_group(args.root)
     decisions = Gate(group).decide_all()
-    try:
-        text = nginx.config(group, decisions, args.deploy_root, args.listen,
-                            args.ssl_certificate, args.ssl_certificate_key)
-    except nginx.NginxConfigError as exc:
-        print(f"govsite nginx-config: {exc}", file=sys.stderr)
-        return 2
+    text = nginx.config(group, decisions, args.deploy_root, args.listen,     # NginxConfigError: exit 2
+                        args.ssl_certificate, args.ssl_certificate_key)
     if args.output:
         args.output.write_text(text, encoding="utf-8")
         print(f"已写入 {args.output}：{len(group.sites)} 个网站")

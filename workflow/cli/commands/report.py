@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from workflow.cli.commands import date_arg
+from workflow.errors import UsageError
 from workflow.model import dates
 from workflow.model.sites import load_group
 from workflow.policy import workdays
@@ -24,12 +25,10 @@ def run(args) -> int:
     year = None
     if args.year:
         if not (args.year.isdigit() and len(args.year) == 4):
-            print(f"govsite report: --year “{args.year}”不是年份，应为四位数字，例如 2026", file=sys.stderr)
-            return 2
+            raise UsageError(f"--year “{args.year}”不是年份，应为四位数字，例如 2026")
         year = int(args.year)
         if year > as_of.year:
-            print(f"govsite report: --year {year} 晚于统计截至日期 {as_of}", file=sys.stderr)
-            return 2
+            raise UsageError(f"--year {year} 晚于统计截至日期 {as_of}")
     group = load_group(args.root)
     if not workdays.Calendar.load(group.root).official(as_of.year):
         print(f"注意：{as_of.year} 年的放假安排尚未录入节假日文件，涉及该年的工作日期限按法定节假日推算"
@@ -38,9 +37,8 @@ def run(args) -> int:
     sites_out = group.root / "output"
     if any(out == (sites_out / sid).resolve() or (sites_out / sid).resolve() in out.parents
            for sid in group.sites):
-        print(f"govsite report: 输出目录 {out} 在某个网站的发布目录内，报告不得随网站发布；"
-              "请用默认的 output/webreport/ 或其他目录", file=sys.stderr)
-        return 2
+        raise UsageError(f"输出目录 {out} 在某个网站的发布目录内，报告不得随网站发布；"
+                         "请用默认的 output/webreport/ 或其他目录")
     data = collect(group, as_of, year, group.root / "output")
     html, _ = write(data, out)
     t = data["totals"]

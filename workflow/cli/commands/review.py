@@ -3,9 +3,9 @@ signature, with the text changed since its last approval (workflow/review.py).""
 from __future__ import annotations
 
 import gc  # the CLI freezes what lives to the end before forking
-import sys
 from pathlib import Path
 
+from workflow.errors import UsageError
 from workflow.gate.gate import Gate
 from workflow.gate.parallel import decide
 from workflow.model.sites import load_group
@@ -25,30 +25,26 @@ def register(sub):
     p.set_defaults(func=run)
 
 
-def fail(message: str) -> int:
-    print(f"govsite review: {message}", file=sys.stderr)
-    return 2
-
 
 def run(args) -> int:
     group = load_group(args.root)
     if args.reviewer and not any(args.reviewer in s.data["reviewers"] for s in group.sites.values()):
         known = sorted({r for s in group.sites.values() for r in s.data["reviewers"]})
-        return fail(f"没有标识为“{args.reviewer}”的审核人。各网站 site.yaml 中的审核人：{', '.join(known)}")
+        raise UsageError(f"没有标识为“{args.reviewer}”的审核人。各网站 site.yaml 中的审核人：{', '.join(known)}")
     missing = [p for p in args.paths if not p.exists()]
     if missing:
-        return fail(f"找不到 {', '.join(map(str, missing))}")
+        raise UsageError(f"找不到 {', '.join(map(str, missing))}")
     gate = Gate(group)
     paths = args.paths or None
     if args.base:
         if not history.ref_exists(group.root, args.base):
-            return fail(f"找不到 Git 引用“{args.base}”（--base）：请先 git fetch，或写成 origin/main 这样的分支名")
+            raise UsageError(f"找不到 Git 引用“{args.base}”（--base）：请先 git fetch，或写成 origin/main 这样的分支名")
         gate.checker.base = args.base
         if not args.paths:
             try:
                 found = changes.affected(group, changes.changed_files(group.root, args.base))
             except changes.ChangeError as exc:
-                return fail(f"无法读取相对 {args.base} 的改动：{exc}")
+                raise UsageError(f"无法读取相对 {args.base} 的改动：{exc}") from exc
             paths = None if found.everything else found.items
             if not found.everything and not found.items:
                 print(review.as_markdown([], None, args.note) if args.markdown else

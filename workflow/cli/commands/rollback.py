@@ -3,10 +3,10 @@
 back withdrawn items unless --force."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from workflow.cli.commands.deploy import target_args
+from workflow.errors import UsageError
 from workflow.publish import release_signing
 from workflow.publish.deploy import DeployError, SwitchedError, Target
 from workflow.publish.rollback import rollback
@@ -28,15 +28,12 @@ def run(args) -> int:
     try:
         allowed = release_signing.signers(args.allowed_signers or args.root / ALLOWED_SIGNERS)
     except release_signing.SigningError as exc:
-        print(f"govsite rollback: 未回滚，线上网站未改动：{exc}", file=sys.stderr)
-        return 2
+        raise UsageError(f"未回滚，线上网站未改动：{exc}") from exc
     try:
         rollback([Target.parse(t, args.ssh) for t in args.targets], allowed, args.release, args.force,
                  args.reload)
-    except SwitchedError as exc:
-        print(f"govsite rollback: {exc}", file=sys.stderr)
-        return exc.code
+    except SwitchedError:
+        raise                           # its message says what is live where
     except DeployError as exc:
-        print(f"govsite rollback: 未回滚，线上网站未改动：{exc}", file=sys.stderr)
-        return exc.code
+        raise DeployError(f"未回滚，线上网站未改动：{exc}", exc.code) from exc
     return 0

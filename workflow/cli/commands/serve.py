@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from workflow.errors import UsageError
 from workflow.publish.serve import make_server
 
 
@@ -18,8 +19,7 @@ def run(args) -> int:
 
     output = (args.output or args.root / "output").resolve()
     if not output.is_dir():
-        print(f"govsite serve: {output} 不存在，请先运行 govsite build")
-        return 2
+        raise UsageError(f"{output} 不存在，请先运行 govsite build")
     group = load_group(args.root)
     server = make_server(output, args.port, group.portal.id)
     print(f"预览地址：http://127.0.0.1:{server.server_address[1]}/  （Ctrl+C 结束）")

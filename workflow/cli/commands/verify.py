@@ -9,7 +9,6 @@ failing, 2 usage error or a target that cannot be read.
 from __future__ import annotations
 
 import hashlib
-import sys
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -17,6 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from workflow.build import manifest
+from workflow.cli.commands import refuse
+from workflow.errors import UsageError
 from workflow.publish import release_signing, tamper, tool_errors
 from workflow.publish.deploy import DeployError, Target
 from workflow.review.approval import ALLOWED_SIGNERS
@@ -36,11 +37,6 @@ def register(sub):
     p.set_defaults(func=run)
 
 
-def fail(message: str, code: int = 2) -> int:
-    print(f"govsite verify: {message}", file=sys.stderr)
-    return code
-
-
 def signers(args):
     return release_signing.signers(args.allowed_signers or args.root / ALLOWED_SIGNERS)
 
@@ -49,7 +45,7 @@ def verify_targets(args) -> int:
     try:
         allowed = signers(args)
     except release_signing.SigningError as exc:
-        return fail(str(exc))
+        raise UsageError(str(exc)) from exc
     worst = 0
     for spec in args.targets:
         target = Target.parse(spec, args.ssh)
@@ -57,11 +53,11 @@ def verify_targets(args) -> int:
             with target.session():
                 state = target.probe(write=False)
                 if state.link is None and not state.releases and not target.read_file("deploy-log.jsonl"):
-                    worst = max(worst, fail(f"{spec} 不是 govsite 的部署目标（没有 current、releases/ 和部署记录）"))
+                    worst = max(worst, refuse("verify", f"{spec} 不是 govsite 的部署目标（没有 current、releases/ 和部署记录）", 2))
                     continue
                 result = tamper.check_live(target, allowed, [args.site] if args.site else None)
         except DeployError as exc:
-            worst = max(worst, fail(f"{spec}：{exc}", 2))
+            worst = max(worst, refuse("verify", f"{spec}：{exc}", 2))
             continue
         show(spec, result)
         worst = max(worst, 0 if result.ok else 1)
@@ -119,11 +115,11 @@ def load_reference(args) -> dict:
 
 def verify_url(args) -> int:
     if not args.site:
-        return fail("使用 --url 时须用 --site 指明网站标识")
+        raise UsageError("使用 --url 时须用 --site 指明网站标识")
     try:
         expected = load_reference(args)
     except manifest.ManifestError as exc:
-        return fail(f"{exc}。请用 --manifest 指定基准清单")
+        raise UsageError(f"{exc}。请用 --manifest 指定基准清单") from exc
     base = args.url.rstrip("/") + "/"
 
     def one(path):

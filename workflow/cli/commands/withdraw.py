@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from workflow.cli.commands import refuse, signing_problem
+from workflow.cli.commands import signing_problem
+from workflow.errors import GovsiteError, UsageError
 from workflow.model import dates
 from workflow.model.sites import load_group
 from workflow.review import approval, withdrawal
@@ -24,35 +25,32 @@ def register(sub):
     p.set_defaults(func=run)
 
 
-def fail(message: str, code: int = 1) -> int:
-    return refuse("withdraw", message, code)
-
 
 def run(args) -> int:
     group = load_group(args.root)
     reason = " ".join(args.reason.split())
     problem = signing_problem(args)
     if problem:
-        return fail(problem, 2)
+        raise UsageError(problem)
     if not reason:
-        return fail("撤除原因不能为空：请用 --reason 写明撤除原因", 2)
+        raise UsageError("撤除原因不能为空：请用 --reason 写明撤除原因")
     checker = Checker(group)
     item = checker.load(args.file)
     site = checker.site(item)
     if item.meta is None or site is None or item.column not in site.columns:
         for f in item.findings:
             print("  " + f.format(), file=sys.stderr)
-        return fail(f"{args.file} 不是本站群网站栏目中可读取的信息文件")
+        raise GovsiteError(f"{args.file} 不是本站群网站栏目中可读取的信息文件")
     checker.check(item)        # fills the item's fields: the files it lists are signed too
     problems = policy.withdrawal_problems(site, args.reviewer)
     if problems:
-        return fail("；".join(f"{m}（{fix}）" for _, m, fix in problems))
+        raise GovsiteError("；".join(f"{m}（{fix}）" for _, m, fix in problems))
     at = approval.format_time(dates.now())
     data = approval.withdrawal_payload(item.canonical, args.reviewer, at, args.mode, reason, checker.subject(item))
     try:
         signature = approval.sign_checked(data, args.key, args.reviewer, at, checker.signers)
     except approval.SignerError as exc:
-        return fail(str(exc))
+        raise GovsiteError(str(exc)) from exc
     text = withdrawal.block_text(item, args.reviewer, at, args.mode, reason, signature)
     approval.save(item, text)
     print(f"{item.relpath}：{args.reviewer} 已撤除该信息（{withdrawal.MODES[args.mode]}）。"
