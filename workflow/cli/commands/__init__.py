@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from workflow.errors import UsageError
 from workflow.model import dates
 
 
@@ -40,3 +41,24 @@ def signing_problem(args) -> str | None:
     if not args.key.is_file():
         return f"找不到私钥 {args.key}"
     return None
+
+
+def missing_paths(paths) -> None:
+    """Paths named on the command line that do not exist: a usage error naming them."""
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise UsageError(f"找不到 {', '.join(map(str, missing))}")
+
+
+def missing_ref(base: str) -> UsageError:
+    return UsageError(f"找不到 Git 引用“{base}”（--base）：请先 git fetch，或写成 origin/main 这样的分支名")
+
+
+def affected_since(group, base: str):
+    """What a change since `base` affects (workflow/review/changes.py), or a usage error."""
+    from workflow.review import changes
+
+    try:
+        return changes.affected(group, changes.changed_files(group.root, base))
+    except changes.ChangeError as exc:
+        raise UsageError(f"无法读取相对 {base} 的改动：{exc}") from exc

@@ -9,6 +9,7 @@ import json
 import sys
 from pathlib import Path
 
+from workflow.cli.commands import affected_since, missing_paths, missing_ref
 from workflow.errors import UsageError
 from workflow.gate import stages
 from workflow.gate.gate import Gate
@@ -16,7 +17,7 @@ from workflow.gate.parallel import decide
 from workflow.gate.workers import WorkerDied
 from workflow.model.findings import ERROR
 from workflow.model.sites import load_group
-from workflow.review import changes, history
+from workflow.review import history
 
 
 def register(sub):
@@ -36,23 +37,18 @@ def register(sub):
 def run(args) -> int:
     group = load_group(args.root)
     stage = args.stage or ("pr" if args.base else "build")
-    missing = [p for p in args.paths if not p.exists()]
-    if missing:
-        raise UsageError(f"找不到 {', '.join(map(str, missing))}")
+    missing_paths(args.paths)
     gate = Gate(group)
     paths = args.paths or None
     if args.base:
         if not history.ref_exists(group.root, args.base):
             if not (stage == "commit" and args.base == "HEAD"):
-                raise UsageError(f"找不到 Git 引用“{args.base}”（--base）：请先 git fetch，或写成 origin/main 这样的分支名")
+                raise missing_ref(args.base)
             print("第一次提交：检查全部信息。", file=sys.stderr)
         else:
             gate.checker.base = args.base
             if not args.paths:
-                try:
-                    found = changes.affected(group, changes.changed_files(group.root, args.base))
-                except changes.ChangeError as exc:
-                    raise UsageError(f"无法读取相对 {args.base} 的改动：{exc}") from exc
+                found = affected_since(group, args.base)
                 if found.everything:
                     print(f"{found.because}：检查全部信息。", file=sys.stderr)
                 elif not found.items:

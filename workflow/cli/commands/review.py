@@ -5,12 +5,13 @@ from __future__ import annotations
 import gc  # the CLI freezes what lives to the end before forking
 from pathlib import Path
 
+from workflow.cli.commands import affected_since, missing_paths, missing_ref
 from workflow.errors import UsageError
 from workflow.gate.gate import Gate
 from workflow.gate.parallel import decide
 from workflow.model.sites import load_group
 from workflow.report import reviewing as review
-from workflow.review import changes, history
+from workflow.review import history
 
 
 def register(sub):
@@ -31,20 +32,15 @@ def run(args) -> int:
     if args.reviewer and not any(args.reviewer in s.data["reviewers"] for s in group.sites.values()):
         known = sorted({r for s in group.sites.values() for r in s.data["reviewers"]})
         raise UsageError(f"没有标识为“{args.reviewer}”的审核人。各网站 site.yaml 中的审核人：{', '.join(known)}")
-    missing = [p for p in args.paths if not p.exists()]
-    if missing:
-        raise UsageError(f"找不到 {', '.join(map(str, missing))}")
+    missing_paths(args.paths)
     gate = Gate(group)
     paths = args.paths or None
     if args.base:
         if not history.ref_exists(group.root, args.base):
-            raise UsageError(f"找不到 Git 引用“{args.base}”（--base）：请先 git fetch，或写成 origin/main 这样的分支名")
+            raise missing_ref(args.base)
         gate.checker.base = args.base
         if not args.paths:
-            try:
-                found = changes.affected(group, changes.changed_files(group.root, args.base))
-            except changes.ChangeError as exc:
-                raise UsageError(f"无法读取相对 {args.base} 的改动：{exc}") from exc
+            found = affected_since(group, args.base)
             paths = None if found.everything else found.items
             if not found.everything and not found.items:
                 print(review.as_markdown([], None, args.note) if args.markdown else
