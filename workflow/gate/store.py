@@ -21,12 +21,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workflow import PACKAGE
+from workflow.model.items import NotKept
 
 if TYPE_CHECKING:
     from workflow.gate.gate import Decision
     from workflow.model.sites import Group
 
-FORMAT = 3          # 3: a slim item keeps its content hash
+FORMAT = 4          # 3: a slim item keeps its content hash; 4: and not its front matter
 
 Key = tuple[str, str]              # (absolute path, sha256 of the file's bytes)
 Entry = tuple[Key, "Decision"]     # a remembered decision under its key
@@ -160,11 +161,15 @@ def entry(decision: Decision) -> Entry:
 
 
 def slim(decision: Decision) -> Decision:
-    """A decision without the item's bytes and text: they are read again (and
-    must hash the same) when the decision is used. Unreadable items stay whole."""
-    if decision.item.meta is None or not decision.item.raw:
+    """A decision without the item's bytes, text and front matter (its converted fields
+    stay): they are parsed again from the bytes, which must hash the same, when the
+    decision is used (items.restore). What a large group's build keeps of every item.
+    Unreadable items stay whole."""
+    item = decision.item
+    if item.meta is None or not item.raw:
         return decision
-    return replace(decision, item=replace(decision.item, raw=b"", text="", body="", canonical=b""))
+    return replace(decision, item=replace(item, raw=b"", text="", body="", canonical=b"", meta=NotKept(),
+                                          lines={}, raw_values={}, signed_spans={}))
 
 
 def is_slim(decision: Decision) -> bool:

@@ -245,17 +245,32 @@ def parse(item: Item) -> None:
     item.findings.extend(control_in_values(rel, meta, item_lines))
 
 
+class NotKept(dict[str, Any]):
+    """The front matter of a kept item (gate/store.slim): not kept, its converted
+    `fields` are. Truthy, so `item.meta is not None` and `item.meta or {}` still say
+    "parsed"; reading it is a bug (restore the item first), never an empty answer."""
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __reduce__(self) -> tuple[type[NotKept], tuple[()]]:
+        return NotKept, ()
+
+    def _refuse(self, *_: object, **__: object) -> Any:
+        raise RuntimeError("a kept item's front matter is not kept: restore it from its bytes first (items.restore)")
+
+    __getitem__ = __iter__ = __contains__ = __len__ = get = keys = values = items = _refuse
+
+
 def restore(item: Item, raw: bytes) -> Item:
-    """A remembered item (stored without its bytes) with its bytes again: the
-    same content hash means the same text, body and canonical bytes."""
+    """A kept item (gate/store.slim: without its bytes, text and front matter) whole
+    again from its bytes, which the caller checked hash the same: parsed as when it
+    was loaded, with what the rules worked out (fields, links, findings) kept."""
     from dataclasses import replace
 
-    text = normalise(raw.decode("utf-8"))
-    lines = text.split("\n")
-    dropped = {i for ranges in item.signed_spans.values() for s, e in ranges for i in range(s, e)}
-    canonical = "\n".join(l for i, l in enumerate(lines) if i not in dropped).encode("utf-8", "surrogatepass")
-    return replace(item, raw=raw, text=text, body="\n".join(lines[item.body_line - 1:]), canonical=canonical,
-                   digest=hashlib.sha256(raw).hexdigest())
+    fresh = Item(item.path, item.relpath, item.site_id, item.column, raw)
+    parse(fresh)
+    return replace(fresh, findings=item.findings, fields=item.fields, links=item.links)
 
 
 def signed_spans(lines: list[str], closing: int) -> dict[str, list[tuple[int, int]]]:
