@@ -2,6 +2,8 @@
 and every page usable with JavaScript off."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.browser import (
@@ -160,13 +162,45 @@ def test_no_inline_script_or_style_in_the_built_pages(demo_output, demo_root):
         assert not re.search(r"<style", text), html
         assert not re.search(r"\son[a-z]+=", text), html
         assert "'unsafe-inline'" not in unescape(text), html
-    # The theme's meta policy is the served one (workflow/publish/nginx.py), so what the
-    # browser tests pass under is what production enforces.
+    # The theme's meta policy is the served one (workflow/publish/nginx.py) on the search
+    # page, so what the browser tests pass under is what production enforces; every other
+    # page is stricter still: it connects to its own site only (the group's domains are on
+    # one page a site, not on every page: a page does not grow with the group).
     from workflow.model.sites import load_group
     from workflow.publish.nginx import csp
 
-    served_policy = [d.strip() for d in csp(load_group(demo_root)).split(";") if not d.strip().startswith("frame-ancestors")]
-    for site in ("portal", "rsj"):
+    group = load_group(demo_root)
+    served_policy = [d.strip() for d in csp(group).split(";") if not d.strip().startswith("frame-ancestors")]
+    own_only = ["connect-src 'self'" if d.startswith("connect-src") else d for d in served_policy]
+    assert own_only != served_policy and len(group.sites) > 2
+
+    def meta_of(page: Path) -> list[str]:
         meta = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">',
-                         (demo_output / site / "index.html").read_text(encoding="utf-8")).group(1)
-        assert [d.strip() for d in unescape(meta).split(";")] == served_policy
+                         page.read_text(encoding="utf-8")).group(1)
+        return [d.strip() for d in unescape(meta).split(";")]
+
+    for site in ("portal", "rsj"):
+        assert meta_of(demo_output / site / "search.html") == served_policy
+        for page in ("index.html", "sitemap.html"):
+            assert meta_of(demo_output / site / page) == own_only
+        assert not any(s.domain in meta_of(demo_output / site / "index.html")[0] for s in group.sites.values())
+
+
+def test_a_page_does_not_grow_with_the_group(demo_output, demo_root):
+    """The group's domains (where site.js carries the 适老化 setting) are one cached theme
+    file, js/group.<hash>.js, loaded by every page; no page lists them."""
+    import json
+    import re
+
+    from workflow.model.sites import load_group
+
+    group = load_group(demo_root)
+    hosts = [s.domain for s in group.sites.values()]
+    for site in ("portal", "rsj"):
+        item = next(p for p in sorted((demo_output / site).glob("*/*.html"))
+                    if "data-pagefind-body" in p.read_text(encoding="utf-8"))
+        page = item.read_text(encoding="utf-8")
+        src = re.search(r'<script src="([^"]*/theme/js/group\.[0-9a-f]{10}\.js)"></script>', page).group(1)
+        script = (demo_output / site / src.split(f"/{site}/", 1)[-1].lstrip("/")).read_text(encoding="utf-8")
+        assert json.loads(script.removeprefix("window.GOVSITE_GROUP = ").rstrip().rstrip(";")) == hosts
+        assert [h for h in hosts if h in page] == [group.sites[site].domain], item    # its own domain only

@@ -1,5 +1,6 @@
 """Theme files get their fingerprinted names once Pelican has copied them
-(workflow/build/assets.py; pages name them through the `asset()` Jinja global)."""
+(workflow/build/assets.py; pages name them through the `asset()` Jinja global);
+the files the build makes (js/group.js) are written under theirs."""
 from pathlib import Path
 
 from pelican import signals
@@ -10,7 +11,9 @@ from workflow.build import assets
 def fingerprint(pelican):
     mapping = pelican.settings.get("GOVSITE_ASSETS")
     if mapping:
-        assets.rename(Path(pelican.output_path) / pelican.settings["THEME_STATIC_DIR"], mapping)
+        static = Path(pelican.output_path) / pelican.settings["THEME_STATIC_DIR"]
+        assets.rename(static, mapping)
+        assets.write_generated(static, mapping, pelican.settings.get("GOVSITE_GENERATED_ASSETS") or {})
 
 
 def register():

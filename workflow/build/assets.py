@@ -91,3 +91,12 @@ def rename(out_static: Path, mapping: dict[str, str]) -> None:
         if rel.endswith(".css"):
             path.write_text(css_with_fingerprints(path.read_text(encoding="utf-8"), rel, mapping), encoding="utf-8")
         path.replace(Path(out_static) / new)
+
+
+def write_generated(out_static: Path, mapping: dict[str, str], made: dict[str, bytes]) -> None:
+    """The theme files the build makes (workflow/build/sitesettings.generated_assets), under
+    their fingerprinted names."""
+    for rel, data in made.items():
+        path = Path(out_static) / mapping[rel]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)

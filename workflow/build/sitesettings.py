@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 from workflow.build import assets
@@ -42,9 +43,10 @@ def site_context(site: Site, group: Group, mode: str) -> dict:
         "hotline": inherited(site, group, "hotline"),
         "interaction": inherited(site, group, "interaction"),
         "disclosure": disclosure(site, url),
-        # Other sites of the group: CSP connect-src (group search) and the 适老化 setting carried across.
+        # The search page's CSP lets it read the other sites' indexes (group search); every
+        # other page connects to its own site only. Neither grows a page with the group.
         "csp": csp(group, frame_ancestors=False),
-        "group_hosts": " ".join(s.domain for s in group.sites.values()),
+        "csp_own": CSP.replace("; frame-ancestors 'none'", ""),
     }
 
 
@@ -117,6 +119,8 @@ def settings_for(site: Site, group: Group, output: Path, mode: str, as_of: dt.da
     root = group.root
     url = site_url(site, mode)
     fingerprinted = assets.fingerprints(root / "themes" / "govsite" / "static")
+    made = generated_assets(group)
+    fingerprinted.update({rel: assets.fingerprinted_name(rel, data) for rel, data in made.items()})
     override = {
         "PATH": str(site.dir),
         "OUTPUT_PATH": str(output),
@@ -133,7 +137,16 @@ def settings_for(site: Site, group: Group, output: Path, mode: str, as_of: dt.da
         "CACHE_PATH": str(output.parent / ".cache" / site.id),
         "JINJA_FILTERS": themefilters.FILTERS,
         "GOVSITE_ASSETS": fingerprinted,
+        "GOVSITE_GENERATED_ASSETS": made,
         "JINJA_GLOBALS": {"asset": assets.jinja_global(fingerprinted)},
         "GOVSITE_RUN": run,          # the build's run: its gate, for the plugins (workflow/gate/run.py)
     }
     return read_settings(str(root / conf), override=override)
+
+
+def generated_assets(group: Group) -> dict[str, bytes]:
+    """Theme files the build writes (fingerprinted like the others): js/group.js, the
+    group's domains, to which site.js carries the 适老化 setting (localStorage is per
+    domain). One cached file instead of a list on every page, which grew with the group."""
+    hosts = json.dumps([s.domain for s in group.sites.values() if s.domain], ensure_ascii=False)
+    return {"js/group.js": f"window.GOVSITE_GROUP = {hosts};\n".encode()}

@@ -48,9 +48,8 @@
   }
   apply(load());
 
-  function groupHosts() {
-    var meta = document.querySelector("meta[name=govsite-group]");
-    return meta ? meta.getAttribute("content").split(/\s+/).filter(Boolean) : [];
+  function groupHosts() {          // js/group.js, made by the build (workflow/build/sitesettings.py)
+    return window.GOVSITE_GROUP || [];
   }
 
   /* Links to the group's other domains carry the reader's choice, once they made one. */
