@@ -35,10 +35,10 @@ class _Running(Generic[_Task]):
 def run(tasks: list[_Task], work: Callable[[_Task, Progress], _Result], jobs: int,
         on_result: Callable[[_Result], None], before_fork: Callable[[], None] = lambda: None) -> None:
     """`work(task, progress)` for every task, each in a fresh forked process, `jobs` at
-    a time; `on_result` is called in this process with each result as it arrives.
+    a time; `on_result` is called in this process with each result as it arrives;
+    `before_fork` before each fork (the CLI freezes the garbage collector there).
     Raises WorkerDied, or the worker's own exception; the other workers are stopped."""
     ctx = multiprocessing.get_context("fork")
-    before_fork()
     pending = list(tasks)
     # messages are pickled ("progress" | "result" | "error", value) pairs
     running: dict[Connection[Any, Any], _Running[_Task]] = {}
@@ -47,6 +47,9 @@ def run(tasks: list[_Task], work: Callable[[_Task, Progress], _Result], jobs: in
             while pending and len(running) < jobs:
                 task = pending.pop(0)
                 parent, child = ctx.Pipe(duplex=False)
+                # Before every fork, not once: what arrived from earlier workers (a large
+                # group's decisions) is frozen too, so no child's collector walks it.
+                before_fork()
                 proc = ctx.Process(target=_child, args=(work, task, child), daemon=True)
                 proc.start()
                 child.close()
