@@ -89,3 +89,28 @@ def test_new_slug_option_is_checked(group, slug, ok):
         assert code == 2 and "已存在" in err
     else:
         assert "--slug" in err and not list((group.root / "content/portal").rglob("*.md"))
+
+
+@pytest.mark.parametrize("argv, command", [
+    (["build", "--jobs", "2"], "build"), (["--root", "build", "check"], "check"), (["--root=x", "deploy"], "deploy"),
+    (["-h"], None), ([], None), (["--root", "x"], None), (["nginx-config", "-h"], "nginx-config"),
+])
+def test_the_command_is_found_before_parsing(argv, command):
+    from workflow.cli import command_in
+    assert command_in(argv) == command
+
+
+def test_a_run_registers_only_its_command_and_help_lists_all():
+    """A build does not import the deploy tools (~0.05 s of every change's build); `-h`
+    and a mistyped command still see every command."""
+    from workflow.cli import COMMANDS, make_parser
+
+    def names(parser):
+        return set(next(a for a in parser._actions if a.dest == "command").choices)
+
+    assert names(make_parser("build")) == {"build"}
+    assert names(make_parser("nginx-config")) == {"nginx-config"}
+    every = {n.replace("_", "-") for n in COMMANDS}
+    assert names(make_parser(None)) == every == names(make_parser("nosuch"))
+    proc = subprocess.run([sys.executable, "-m", "workflow.cli", "nosuch"], capture_output=True, text=True, cwd=PROJECT)
+    assert proc.returncode == 2 and "'deploy'" in proc.stderr and "无效的选项" in proc.stderr

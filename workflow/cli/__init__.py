@@ -33,15 +33,29 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-def make_parser() -> argparse.ArgumentParser:
+def make_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Every command's parser, or only that of command `only` (what a run needs: each
+    command imports its stage, and a build would otherwise import the deploy tools too)."""
     cli_zh.install()
     parser = _Parser(prog="govsite", description="政府网站群发布流水线")
     parser.add_argument("--root", type=Path, default=None,
                         help="站群仓库根目录（默认：当前目录向上查找 content/）")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for name in COMMANDS:
+    module = (only or "").replace("-", "_")            # nginx-config is commands/nginx_config.py
+    for name in [module] if module in COMMANDS else COMMANDS:
         importlib.import_module(f"workflow.cli.commands.{name}").register(sub)
     return parser
+
+
+def command_in(argv: list[str]) -> str | None:
+    """The command named in `argv` (the first word that is no option nor --root's value)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--root":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 def find_root(start: Path) -> Path:
@@ -52,8 +66,8 @@ def find_root(start: Path) -> Path:
 
 
 def main(argv=None) -> int:
-    parser = make_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = make_parser(command_in(argv)).parse_args(argv)
     args.root = (args.root or find_root(Path(os.getcwd()))).resolve()
     try:
         return args.func(args)
