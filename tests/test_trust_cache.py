@@ -215,6 +215,29 @@ def test_a_killed_check_worker_is_reported_not_waited_for(group):
     pytest.fail("no worker could be killed while it worked")
 
 
+@pytest.mark.parametrize("notes", [["content/portal/yaowen/a-much-longer-name-first.md", "content/b.md"],
+                                   ["内容/长" * 2000, "content/网站/栏目/短.md"], ["content/a.md", "内容/长" * 2000], []])
+def test_a_worker_that_dies_names_the_last_file_it_noted(notes):
+    """The file a worker is on is noted in shared memory, not sent per file: the parent
+    reads the last note only when the worker dies (a shorter note after a longer one, a
+    name longer than the slot, no note at all)."""
+    from workflow.gate import workers
+
+    def work(task, progress):
+        for where in notes:
+            progress(where)
+        os._exit(3)
+
+    with pytest.raises(workers.WorkerDied) as died:
+        workers.run(["t"], work, 1, lambda _: None)
+    want = notes[-1] if notes else None
+    if want and len(want.encode()) >= workers.SLOT:       # cut to the slot, never another note's bytes
+        assert want.startswith(died.value.last.rstrip("\ufffd")) and len(died.value.last) > 1000
+    else:
+        assert died.value.last == want
+    assert died.value.task == "t"
+
+
 def _cpu_ticks(pid: str) -> int:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()

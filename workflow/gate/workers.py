@@ -2,8 +2,9 @@
 
 `multiprocessing.Pool` waits forever for a worker the kernel killed (the OOM
 killer, a crash in a C library): here every task has its own process and pipe,
-reports which file it is on, and a process that ends without a result raises
-WorkerDied naming the task and that file. The gate (deciding many items) and
+notes which file it is on in a slot of shared memory (read only if it dies: no
+message per file), and a process that ends without a result raises WorkerDied
+naming the task and that file. The gate (deciding many items) and
 the build (a site per process) both run through `run`.
 """
 from __future__ import annotations
@@ -25,11 +26,18 @@ _Result = TypeVar("_Result")
 Progress = Callable[[str], None]      # a worker says which file it is on
 
 
+SLOT = 4096                           # bytes of the file name a worker notes it is on
+
+
 @dataclass
 class _Running(Generic[_Task]):
     proc: BaseProcess
     task: _Task
-    last: str | None = None           # the file it last said it was on
+    slot: Any                         # shared memory: the file it last said it was on
+
+    @property
+    def last(self) -> str | None:
+        return bytes(self.slot).partition(b"\0")[0].decode("utf-8", "replace") or None
 
 
 def run(tasks: list[_Task], work: Callable[[_Task, Progress], _Result], jobs: int,
@@ -40,7 +48,7 @@ def run(tasks: list[_Task], work: Callable[[_Task, Progress], _Result], jobs: in
     Raises WorkerDied, or the worker's own exception; the other workers are stopped."""
     ctx = multiprocessing.get_context("fork")
     pending = list(tasks)
-    # messages are pickled ("progress" | "result" | "error", value) pairs
+    # messages are pickled ("result" | "error", value) pairs
     running: dict[Connection[Any, Any], _Running[_Task]] = {}
     try:
         while pending or running:
@@ -49,11 +57,12 @@ def run(tasks: list[_Task], work: Callable[[_Task, Progress], _Result], jobs: in
                 parent, child = ctx.Pipe(duplex=False)
                 # Before every fork, not once: what arrived from earlier workers (a large
                 # group's decisions) is frozen too, so no child's collector walks it.
+                slot = ctx.RawArray("c", SLOT)
                 before_fork()
-                proc = ctx.Process(target=_child, args=(work, task, child), daemon=True)
+                proc = ctx.Process(target=_child, args=(work, task, child, slot), daemon=True)
                 proc.start()
                 child.close()
-                running[parent] = _Running(proc, task)
+                running[parent] = _Running(proc, task, slot)
             for ready in multiprocessing.connection.wait(list(running)):
                 conn = cast("Connection[Any, Any]", ready)     # wait() hands back what it was given
                 worker = running[conn]
@@ -64,9 +73,6 @@ def run(tasks: list[_Task], work: Callable[[_Task, Progress], _Result], jobs: in
                     del running[conn]
                     conn.close()
                     raise WorkerDied(worker.task, worker.last, worker.proc.exitcode) from None
-                if kind == "progress":
-                    worker.last = value
-                    continue
                 worker.proc.join()
                 del running[conn]
                 conn.close()
@@ -80,9 +86,13 @@ def run(tasks: list[_Task], work: Callable[[_Task, Progress], _Result], jobs: in
             conn.close()
 
 
-def _child(work: Callable[[_Task, Progress], object], task: _Task, conn: Connection[Any, Any]) -> None:
+def _child(work: Callable[[_Task, Progress], object], task: _Task, conn: Connection[Any, Any], slot: Any) -> None:
+    def progress(where: str) -> None:
+        data = where.encode("utf-8", "replace")[:SLOT - 1]
+        slot[:len(data) + 1] = data + b"\0"
+
     try:
-        result = work(task, lambda where: conn.send(("progress", where)))
+        result = work(task, progress)
         conn.send(("result", result))
     except BaseException as exc:
         try:
