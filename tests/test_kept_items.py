@@ -30,6 +30,7 @@ def test_every_demo_item_restores_to_what_a_fresh_load_gives(tmp_path):
     gate = Gate(load_group(root))
     paths = sorted((root / "content").rglob("*.md"))
     assert len(paths) > 20
+    signed = 0
     for path in paths:
         whole, kept, restored = kept_and_restored(gate, path)
         if whole.item.meta is None:          # unreadable: kept whole, nothing to parse again
@@ -37,7 +38,13 @@ def test_every_demo_item_restores_to_what_a_fresh_load_gives(tmp_path):
             continue
         assert is_slim(kept) and kept.item.raw == b"" and isinstance(kept.item.meta, NotKept)
         assert kept.item.lines == {} and kept.item.raw_values == {} and kept.item.signed_spans == {}
+        assert kept.item.fields.keys() == whole.item.fields.keys()
+        for key in items.SIGNED_KEYS:          # the long signature texts are front matter too
+            if key in whole.item.fields:
+                signed += 1
+                assert isinstance(kept.item.fields[key], NotKept)
         assert restored == whole.item, path
+    assert signed > 20
 
 
 HOSTILE = {

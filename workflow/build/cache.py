@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 from workflow.gate.store import (  # noqa: F401
@@ -119,15 +120,16 @@ class BuildCache:
 
     def deferred(self, sid: str) -> list[tuple]:
         """Every link of a site's pages into other sites, as (page, url, text, line)."""
-        try:
-            found = json.loads((self.dir / "deferred" / f"{sid}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return []
-        return [tuple(d) for d in found if isinstance(d, list) and len(d) == 4]
+        return read_deferred(self.dir / "deferred" / f"{sid}.json")
 
     def save_deferred(self, sid: str, deferred: list) -> None:
-        self._write(self.dir / "deferred" / f"{sid}.json",
-                    json.dumps([list(d) for d in deferred], ensure_ascii=False).encode("utf-8"))
+        write_deferred(self.dir / "deferred" / f"{sid}.json", deferred)
+
+    def adopt_deferred(self, sid: str, path: Path) -> None:
+        """A site's links as its worker wrote them (pipeline.deferred_file), now its last build's."""
+        target = self.dir / "deferred" / f"{sid}.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
 
     def _write(self, path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -136,3 +138,19 @@ class BuildCache:
         tmp.replace(path)
 
 
+
+
+def read_deferred(path: Path) -> list[tuple]:
+    try:
+        found = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [tuple(d) for d in found if isinstance(d, list) and len(d) == 4]
+
+
+def write_deferred(path: Path, deferred: list) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_bytes(json.dumps([list(d) for d in deferred], ensure_ascii=False).encode("utf-8"))
+    tmp.replace(path)

@@ -144,20 +144,21 @@ def _build(group: Group, only, output: Path, mode: str, as_of, echo, jobs: int, 
     try:
         built = build_sites(stale, run, staging, sums, cache, info, jobs, echo)
         result.sites = [b.result for b in built]
-        entries = remember_sites(last, prints, built, staging, group, mode)
+        entries = remember_sites(last, prints, built)
         # Links into other sites are resolved again for every site, rebuilt or not: a page
         # that appeared or went away elsewhere is found without rebuilding who links to it.
         pages = {page: [Finding(**f) for f in fs] for e in entries.values() for page, fs in e["pages"].items()}
-        fresh = {b.result.site: b.deferred for b in built}
+        fresh = {b.result.site for b in built}
         if not shard:       # a shard has only its own sites: `govsite merge` resolves the links between sites
             pages = linkgraph.resolve_targets(
                 staging, group, {sid: [tuple(t) for t in e["targets"]] for sid, e in entries.items()},
-                lambda sid: fresh[sid] if sid in fresh else cache.deferred(sid), pages, mode)
+                lambda sid: buildcache.read_deferred(deferred_file(staging, sid)) if sid in fresh
+                else cache.deferred(sid), pages, mode)
         swap_in(staging, output, [s.id for s in stale])
+        for sid in fresh:
+            cache.adopt_deferred(sid, deferred_file(staging, sid))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    for sid, deferred in fresh.items():
-        cache.save_deferred(sid, deferred)
     cache.save_sites(entries)
     result.pages = pages
     for stage, seconds in [*gate.cpu.items(), *(kv for b in built for kv in b.result.cpu.items())]:
@@ -198,7 +199,7 @@ def locked(output: Path):
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def remember_sites(last: dict, prints: dict, built: list, staging: Path, group: Group, mode: str) -> dict:
+def remember_sites(last: dict, prints: dict, built: list) -> dict:
     """What the cache keeps of each site: its fingerprint, the findings of its links
     that stay inside it, and the targets of its links into other sites (one per way
     they resolve; every such link is kept apart: BuildCache.deferred). A site not
@@ -207,7 +208,7 @@ def remember_sites(last: dict, prints: dict, built: list, staging: Path, group: 
     for b in built:
         entries[b.result.site] = {"fingerprint": prints[b.result.site],
                                   "pages": {page: [f.to_dict() for f in fs] for page, fs in b.pages.items()},
-                                  "targets": [list(t) for t in linkgraph.targets(staging, group, b.deferred, mode)]}
+                                  "targets": [list(t) for t in b.targets]}
     return entries
 
 
@@ -216,10 +217,16 @@ def remember_sites(last: dict, prints: dict, built: list, staging: Path, group: 
 @dataclass
 class Built:
     """What a site's worker hands back: its result, the findings for its links that
-    stay inside it, and its links into other sites (resolved once all are built)."""
+    stay inside it, and the targets of its links into other sites (resolved once all
+    are built; every such link is in its file, `deferred_file`, read only when one of
+    its targets breaks: a large group's are too many to hold)."""
     result: SiteResult
     pages: dict
-    deferred: list
+    targets: list
+
+
+def deferred_file(staging: Path, sid: str) -> Path:
+    return staging / ".links" / f"{sid}.json"
 
 
 def build_sites(sites, run: Run, staging: Path, sums: dict, cache: BuildCache, info: dict, jobs: int,
@@ -240,6 +247,8 @@ def build_sites(sites, run: Run, staging: Path, sums: dict, cache: BuildCache, i
         indexing = search.start_index(staging / site_id)
         try:
             pages, deferred = linkgraph.check_site(staging, group, site_id, mode)
+            buildcache.write_deferred(deferred_file(staging, site_id), deferred)
+            targets = linkgraph.targets(staging, group, deferred, mode)
             clock.lap("links")
         finally:
             search.finish_index(indexing)
@@ -248,7 +257,7 @@ def build_sites(sites, run: Run, staging: Path, sums: dict, cache: BuildCache, i
         clock.lap("manifest")
         result.seconds = time.monotonic() - started
         result.cpu = clock.spent
-        return Built(result, pages, deferred)
+        return Built(result, pages, targets)
 
     results: list[Built] = []
     if jobs > 1 and len(order) > 1:

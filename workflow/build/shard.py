@@ -123,7 +123,7 @@ def _merge(group, shard_outputs: list[Path], output: Path, index: Index, mode: s
     from workflow.build.pipeline import write_report
 
     entries: dict[str, dict] = {}
-    deferred: dict[str, list] = {}
+    origin: dict[str, buildcache.BuildCache] = {}      # site -> the shard cache holding its links (read when needed)
     for shard in shard_outputs:
         shard = Path(shard).resolve()
         shard_cache = buildcache.BuildCache(shard)
@@ -136,7 +136,7 @@ def _merge(group, shard_outputs: list[Path], output: Path, index: Index, mode: s
             if sid in entries:
                 raise BuildError(f"网站 {sid} 出现在两份分片输出中：请检查 --shard 的编号")
             entries[sid] = entry
-            deferred[sid] = shard_cache.deferred(sid)
+            origin[sid] = shard_cache
             _move(shard / sid, output / sid)
             _move(manifest.path_for(shard, sid), manifest.path_for(output, sid))
     missing = [sid for sid in group.sites if sid not in entries]
@@ -145,11 +145,11 @@ def _merge(group, shard_outputs: list[Path], output: Path, index: Index, mode: s
     pages = {page: [Finding(**f) for f in fs] for e in entries.values() for page, fs in e["pages"].items()}
     pages = linkgraph.resolve_targets(output / ".merging", group,
                                       {sid: [tuple(t) for t in e.get("targets", [])] for sid, e in entries.items()},
-                                      lambda sid: deferred.get(sid, []), pages, mode)
+                                      lambda sid: origin[sid].deferred(sid), pages, mode)
     cache = buildcache.BuildCache(output)
     cache.save_sites(entries)
-    for sid, found_links in deferred.items():
-        cache.save_deferred(sid, found_links)
+    for sid, shard_cache in origin.items():
+        cache.save_deferred(sid, shard_cache.deferred(sid))
     cache.save_decisions(index.keys, [_with_bytes(d) for d in index.decisions])
     decisions = [_with_bytes(d) for d in index.decisions]
     write_report(output / "report.json", group, decisions, mode, index.as_of, pages)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workflow import PACKAGE
-from workflow.model.items import NotKept
+from workflow.model.items import SIGNED_KEYS, NotKept
 
 if TYPE_CHECKING:
     from workflow.gate.gate import Decision
@@ -162,14 +162,16 @@ def entry(decision: Decision) -> Entry:
 
 def slim(decision: Decision) -> Decision:
     """A decision without the item's bytes, text and front matter (its converted fields
-    stay): they are parsed again from the bytes, which must hash the same, when the
+    stay, but the signature blocks'): they are parsed again from the bytes, which must hash the same, when the
     decision is used (items.restore). What a large group's build keeps of every item.
     Unreadable items stay whole."""
     item = decision.item
     if item.meta is None or not item.raw:
         return decision
+    # The signature blocks' values (long SSHSIG texts) are front matter too: not kept.
+    fields = {k: NotKept() if k in SIGNED_KEYS else v for k, v in item.fields.items()}
     return replace(decision, item=replace(item, raw=b"", text="", body="", canonical=b"", meta=NotKept(),
-                                          lines={}, raw_values={}, signed_spans={}))
+                                          lines={}, raw_values={}, signed_spans={}, fields=fields))
 
 
 def is_slim(decision: Decision) -> bool:
