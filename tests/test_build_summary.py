@@ -2,6 +2,7 @@
 not read again (workflow/build/summary.py). Each test attacks one input a site's
 summary must notice, and checks the incremental build against a clean one."""
 import datetime as dt
+import json
 import os
 import pickle
 import re
@@ -198,3 +199,56 @@ def test_inputs_now_cover_every_site(demo):
     from workflow.gate.store import decisions_keys
     now = summary.inputs_now(group, decisions_keys(group), History(demo))
     assert set(now) == set(group.sites)
+
+
+def test_a_link_between_two_unchanged_sites_keeps_its_verdict_and_a_rebuilt_end_is_resolved_again(
+        demo, tmp_path, keys):
+    """Links into other sites are resolved again only when one of their ends was rebuilt
+    (workflow/build/linkgraph.resolve_targets): a broken one stays reported while other
+    sites change, and is cleared when its target comes back. Each step equals a clean build."""
+    target = demo / EDITED
+    kept = target.read_bytes()
+    url = "https://www.nn-demo.gov.cn/yaowen/" + target.stem + ".html"
+    path = demo / QINGXIU
+    path.write_text(path.read_text(encoding="utf-8") + f"\n另见[常务会议]({url})。\n", encoding="utf-8")
+    sign_qingxiu(demo, path, keys)
+
+    def step(expect_broken: bool):
+        fast(demo, tmp_path / "fast")
+        serial(demo, tmp_path / "clean")
+        assert_same(tmp_path / "clean", tmp_path / "fast")
+        pages = json.loads((tmp_path / "fast" / "report.json").read_text(encoding="utf-8"))["pages"]
+        broken = [f for fs in pages.values() for f in fs if url in f["message"]]
+        assert bool(broken) == expect_broken, pages
+        return broken
+
+    step(False)
+    target.unlink()                                            # the portal is rebuilt: resolved again
+    found = step(True)
+    assert found[0]["path"].startswith("qingxiu/")
+    other = sorted((demo / "content" / "rsj").rglob("*.md"))[0]
+    other.unlink()                                             # neither end rebuilt: the verdict holds
+    result = fast(demo, tmp_path / "fast")
+    assert result.unchanged and {"portal", "qingxiu"} <= set(result.unchanged)
+    step(True)
+    target.write_bytes(kept)                                   # back: resolved again, nothing broken
+    step(False)
+
+
+@pytest.mark.parametrize("url, page, mode, site", [
+    ("/portal/yaowen/x.html", "qingxiu/yaowen/a.html", "preview", "portal"),
+    ("../../portal/yaowen/x.html", "qingxiu/yaowen/a.html", "preview", "portal"),
+    ("../../../x.html", "qingxiu/yaowen/a.html", "preview", None),              # out of the output: resolved
+    ("https://www.nn-demo.gov.cn/yaowen/x.html", "qingxiu/yaowen/a.html", "preview", "portal"),
+    ("https://WWW.nn-demo.gov.cn/", "qingxiu/a.html", "production", "portal"),
+    ("https://elsewhere.example.cn/x.html", "qingxiu/a.html", "preview", None),
+    ("/nosuch/x.html", "qingxiu/a.html", "preview", None),
+    ("/yaowen/x.html", "qingxiu/a.html", "production", "qingxiu"),
+    ("#top", "qingxiu/a.html", "preview", "qingxiu"),
+    ("mailto:a@b.cn", "qingxiu/a.html", "preview", None),
+])
+def test_the_site_a_link_leads_into_is_told_from_its_address(demo, tmp_path, url, page, mode, site):
+    from workflow.build.linkgraph import Resolver
+
+    resolver = Resolver(tmp_path / ".staging", load_group(demo), mode)
+    assert resolver.site_of(url, page) == site

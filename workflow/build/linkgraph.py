@@ -11,8 +11,10 @@ The theme's own links are checked before anything is built (`check_theme`).
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import urllib.parse
+from collections.abc import Collection
 from pathlib import Path
 
 import lxml.etree
@@ -76,6 +78,7 @@ class Resolver:
         self.roots: dict[str, Path] = {}
         self.preview = mode != "production"
         self.domains = {s.domain.lower(): sid for sid, s in group.sites.items() if s.domain}
+        self.sites = set(self.domains.values())
         self.ids: dict[Path, set] = {}
         self.seen: dict[tuple, object] = {}
         self.parsed: dict[str, object] = {}
@@ -114,7 +117,7 @@ class Resolver:
             candidates = [self.site_root(sid) / path.lstrip("/")]
         elif path.startswith("/"):          # preview: /<site-id>/…
             first, _, inner = path.lstrip("/").partition("/")
-            candidates = [self.site_root(first) / inner] if first in self.domains.values() else []
+            candidates = [self.site_root(first) / inner] if first in self.sites else []
         else:
             candidates = [page.parent / path]
         if within is not None and any(not os.path.normpath(c).startswith(os.path.normpath(within) + os.sep)
@@ -127,6 +130,23 @@ class Resolver:
         if fragment and not any(fragment in self._ids(t) for t in targets if t.suffix == ".html"):
             return f"指向的页面中没有锚点 #{fragment}"
         return None
+
+    def site_of(self, url: str, rel: str) -> str | None:
+        """The site a link on page `rel` ("site/…") leads into, or None when it cannot be
+        told from the address alone (then it is resolved)."""
+        u = self.parse(url)
+        if u.problem or (u.scheme and u.scheme not in ("http", "https")):
+            return None
+        if u.host is not None:
+            return self.domains.get(u.host)
+        path = urllib.parse.unquote(urllib.parse.urlsplit(u.rest).path)
+        if not path or (path.startswith("/") and not self.preview):
+            return rel.partition("/")[0]
+        if path.startswith("/"):
+            first = path.lstrip("/").partition("/")[0]
+        else:
+            first = posixpath.normpath(posixpath.join(posixpath.dirname(rel), path)).partition("/")[0]
+        return first if first in self.sites else None
 
     def text_key(self, rel: str, url: str) -> tuple:
         """link_key for a page given as "site/…" (no paths made: there are many)."""
@@ -187,19 +207,30 @@ def targets(staging: Path, group, deferred, mode: str) -> list[tuple[str, str]]:
 
 
 def resolve_targets(staging: Path, group, sites: dict[str, list], occurrences, pages: dict,
-                    mode: str) -> dict[str, list[Finding]]:
+                    mode: str, last: dict[str, list] | None = None, rebuilt: Collection[str] = (),
+                    verdicts: dict[str, list] | None = None) -> dict[str, list[Finding]]:
     """Resolve each site's link targets into other sites (`targets`) now that every site is
     built (sites not rebuilt keep their last output, beside the staging folder); for a
     target that does not resolve, `occurrences(site)` gives every deferred link of that
-    site, and each one with that target is a finding on its page."""
+    site, and each one with that target is a finding on its page.
+    `last`: per site, its broken targets as the last build found them ([page, url, why]);
+    a target from a site not `rebuilt` into a site not `rebuilt` keeps that verdict (both
+    ends are as they were), so a change resolves what it touched, not the group's every
+    link. `verdicts` receives the broken targets found now, in that form."""
     resolver = Resolver(staging, group, mode)
     for sid, found in sites.items():
         broken = {}
+        held = None if last is None or sid in rebuilt or sid not in last else \
+            {(rel, url): why for rel, url, why in last[sid]}
         for rel, url in found:
-            inside = rel.partition("/")[2]
-            why = resolver.problem(url, resolver.site_root(sid) / inside, sid)
+            if held is not None and (into := resolver.site_of(url, rel)) is not None and into not in rebuilt:
+                why = held.get((rel, url))
+            else:
+                why = resolver.problem(url, resolver.site_root(sid) / rel.partition("/")[2], sid)
             if why:
                 broken[resolver.text_key(rel, url)] = why
+                if verdicts is not None:
+                    verdicts.setdefault(sid, []).append([rel, url, why])
         if broken:
             for rel, url, text, line in occurrences(sid):
                 why = broken.get(resolver.text_key(rel, url))

@@ -145,15 +145,21 @@ def _build(group: Group, only, output: Path, mode: str, as_of, echo, jobs: int, 
         built = build_sites(stale, run, staging, sums, cache, info, jobs, echo)
         result.sites = [b.result for b in built]
         entries = remember_sites(last, prints, built)
-        # Links into other sites are resolved again for every site, rebuilt or not: a page
-        # that appeared or went away elsewhere is found without rebuilding who links to it.
+        # Links into other sites are resolved again when either end was rebuilt, whichever
+        # site holds them: a page that appeared or went away elsewhere is found without
+        # rebuilding who links to it; links between two sites as they were keep their verdict.
         pages = {page: [Finding(**f) for f in fs] for e in entries.values() for page, fs in e["pages"].items()}
         fresh = {b.result.site for b in built}
         if not shard:       # a shard has only its own sites: `govsite merge` resolves the links between sites
+            verdicts: dict[str, list] = {}
             pages = linkgraph.resolve_targets(
                 staging, group, {sid: [tuple(t) for t in e["targets"]] for sid, e in entries.items()},
                 lambda sid: buildcache.read_deferred(deferred_file(staging, sid)) if sid in fresh
-                else cache.deferred(sid), pages, mode)
+                else cache.deferred(sid), pages, mode,
+                last={sid: e["broken"] for sid, e in entries.items() if "broken" in e}, rebuilt=fresh,
+                verdicts=verdicts)
+            for sid, e in entries.items():
+                e["broken"] = verdicts.get(sid, [])
         swap_in(staging, output, [s.id for s in stale])
         for sid in fresh:
             cache.adopt_deferred(sid, deferred_file(staging, sid))
