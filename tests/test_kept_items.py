@@ -106,3 +106,44 @@ def test_reading_a_kept_items_front_matter_is_an_error():
         with pytest.raises(RuntimeError, match="restore"):
             read()
     assert isinstance(pickle.loads(pickle.dumps(kept)), NotKept)
+
+
+def test_a_site_restores_bytes_only_and_whoever_asks_gets_the_front_matter_again(tmp_path):
+    """A site's build restores its items' bytes, text and canonical bytes only (what its
+    pages are made of); their front matter stays not kept, and a later decide() without
+    `front_matter=False` parses it again."""
+    root = copy_demo(tmp_path / "demo")
+    whole_gate = Gate(load_group(root))
+    path = sorted((root / "content").rglob("*.md"))[0]
+    whole = whole_gate.decide(path)
+    gate = Gate(load_group(root))
+    gate._decided[str(path)] = slim(whole)                     # as a build's site worker finds it
+    pages = gate.decide(path, front_matter=False).item
+    for name in ("raw", "text", "body", "canonical", "signed_spans", "digest", "fields", "links"):
+        if name == "fields":
+            assert pages.fields.keys() == whole.item.fields.keys()
+            continue
+        assert getattr(pages, name) == getattr(whole.item, name), name
+    with pytest.raises(RuntimeError):
+        pages.meta.get("title")
+    with pytest.raises(RuntimeError):
+        pages.line_of("title")
+    assert gate.decide(path).item == whole.item                # asked whole: parsed again
+
+
+def test_a_manifest_names_when_each_counted_approval_was_signed(demo_output, demo_root):
+    import json
+
+    from workflow.model import dates
+    from workflow.review import approval
+
+    counted = 0
+    for manifest in sorted((demo_output / ".manifests").glob("*.json")):
+        for entry in json.loads(manifest.read_text(encoding="utf-8"))["items"]:
+            item = items.load(demo_root / entry["path"], demo_root)
+            written = {(e["level"], e["by"]): approval.format_time(dates.parse_datetime(e["at"]))
+                       for e in item.meta["approvals"]}
+            for a in entry["approvals"]:
+                assert a["at"] == written[(a["level"], a["by"])], entry["path"]
+                counted += 1
+    assert counted > 20

@@ -155,14 +155,13 @@ def approval_times(item) -> dict[tuple[object, object], str]:
 
 def item_entry(decision) -> dict:
     item = decision.item
-    times = approval_times(item)
     return {
         "path": item.relpath,
         "url": f"{item.column}/{item.slug}.html",
         "title": item.fields.get("title"),
         "author": item.fields.get("author"),
         "sha256": item.sha256,
-        "approvals": [{"level": level, "by": by, "at": times.get((level, by))}
+        "approvals": [{"level": level, "by": by, "at": decision.approved_at.get(level)}
                       for level, by in decision.approvals.items()],
     }
 

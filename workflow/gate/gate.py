@@ -26,10 +26,10 @@ from workflow.model import files as attachments
 from workflow.model.findings import Finding, has_errors
 from workflow.model.items import Item, find_items, symlink_in
 from workflow.model.sites import Group
-from workflow.review import withdrawal
+from workflow.review import approval, withdrawal
 from workflow.review.permissions import State
 from workflow.rules import Checker, internal_error
-from workflow.rules.approvals import valid_approvals
+from workflow.rules.approvals import approval_times, valid_approvals
 
 if TYPE_CHECKING:
     from workflow.gate.store import DecisionStore
@@ -47,6 +47,7 @@ class Decision:
     volatile: bool = False       # depends on the clock beyond the day: never remembered
     day: dt.date | None = None   # the day it holds for, when a rule read the day (deadlines)
     pending: tuple[str, ...] = ()    # review preview only: the levels it still awaits (shown, not published)
+    approved_at: dict[str, str] = field(default_factory=dict)   # level -> when its counted approval was signed
 
     @property
     def published(self) -> bool:
@@ -63,12 +64,15 @@ class Gate:
         self._all: list[Path] | None = None      # every item file, found once
         self.cpu: defaultdict[str, float] = defaultdict(float)    # CPU seconds of this process by stage (read, gate): the benchmark's
 
-    def decide(self, path: str | os.PathLike[str]) -> Decision:
-        """The item's decision, with its bytes (read again if dropped: they must hash the same)."""
+    def decide(self, path: str | os.PathLike[str], front_matter: bool = True) -> Decision:
+        """The item's decision, with its bytes (read again if dropped: they must hash the same)
+        and its front matter (parsed again if dropped; `front_matter=False`: left out,
+        what a site's pages need: workflow/gate/run.py)."""
         key = os.path.abspath(path)
         decision = self.lean(key)
-        if is_slim(decision):
-            decision = self._decided[key] = self._restored(key, decision)
+        if is_slim(decision) or (front_matter and not items.has_front_matter(decision.item)
+                                 and decision.item.meta is not None):
+            decision = self._decided[key] = self._restored(key, decision, front_matter)
         return decision
 
     def lean(self, path: str | os.PathLike[str]) -> Decision:
@@ -79,11 +83,11 @@ class Gate:
             self._decided[key] = self._decide_path(key)
         return self._decided[key]
 
-    def _restored(self, path: str, decision: Decision) -> Decision:
+    def _restored(self, path: str, decision: Decision, front_matter: bool = True) -> Decision:
         raw = _read(path)
         if raw is None or hashlib.sha256(raw).hexdigest() != decision.item.sha256:
             raise BuildError(f"{decision.item.relpath} 在构建过程中被修改或删除：请等改动完成后重新构建")
-        return replace(decision, item=items.restore(decision.item, raw))
+        return replace(decision, item=items.restore(decision.item, raw, front_matter))
 
     def recall(self, path: str | os.PathLike[str]) -> bool:
         """Decide `path` from the store alone, if it holds the file's content and inputs."""
@@ -154,6 +158,7 @@ class Gate:
             withdrawn = None if has_errors(f for f in findings if f.rule == "internal.error") \
                 else withdrawal.verified(item, self.checker)
             approvals = valid_approvals(item, self.checker) if not has_errors(findings) else {}
+            times = approval_times(item, self.checker) if approvals else {}
             files = {n: d for n, _, d in self.checker.covered(item)}
         except Exception as exc:
             return Decision(item, State.REFUSED, findings + [internal_error(item, self._decide, exc)])
@@ -165,7 +170,8 @@ class Gate:
             return Decision(item, State.REFUSED, findings, inputs=inputs, volatile=volatile)
         date: dt.datetime = item.fields["date"]
         state = State.SCHEDULED if date > self.as_of else State.PUBLISHED
-        return Decision(item, state, findings, approvals, inputs=inputs, files=files, volatile=volatile)
+        return Decision(item, state, findings, approvals, inputs=inputs, files=files, volatile=volatile,
+                        approved_at={lv: approval.format_time(times[lv]) for lv in approvals if lv in times})
 
     def admit(self, decision: Decision) -> None:
         """Replace the decision on its item (a review preview shows pending items)."""
@@ -173,9 +179,11 @@ class Gate:
         self._all = None
 
     def decide_all(self, paths: Sequence[str | os.PathLike[str]] | None = None,
-                   files: list[Path] | None = None, lean: bool = False) -> list[Decision]:
+                   files: list[Path] | None = None, lean: bool = False,
+                   front_matter: bool = True) -> list[Decision]:
         """Every item's decision (or those under `paths`; `files`: find_items already ran).
-        `lean`: as `lean()` gives them, and dropping the bytes of those decided here."""
+        `lean`: as `lean()` gives them, and dropping the bytes of those decided here;
+        `front_matter`: as `decide`."""
         if paths:
             found = files or find_items(self.group, paths)
         else:                   # a gate decides at one moment: the group is read once
@@ -183,7 +191,7 @@ class Gate:
                 self._all = files or find_items(self.group)
             found = self._all
         if not lean:
-            return [self.decide(p) for p in found]
+            return [self.decide(p, front_matter) for p in found]
         out = []
         for p in found:
             key = os.path.abspath(p)

@@ -29,13 +29,15 @@ class Run:
 
     def own(self, site_id: str) -> list[Decision]:
         """The decisions of a site's items (remembered ones are recalled: their files are read again)."""
-        return self.gate.decide_all([self.group.content / site_id]) if (self.group.content / site_id).is_dir() else []
+        return self.gate.decide_all([self.group.content / site_id], front_matter=False) \
+            if (self.group.content / site_id).is_dir() else []
 
     def shown(self, site_id: str) -> list[Decision]:
         """What a site's pages are made of: its own items and those other sites lend it
         (syndication, topics, 解读: workflow/build/lending.py), set by the build. Plugins
         read these, never the whole group: a site is rebuilt when, and only when, they change."""
-        return self.own(site_id) + [self.gate.decide(self.group.root / p) for p in self.lent.get(site_id, [])]
+        return self.own(site_id) + [self.gate.decide(self.group.root / p, front_matter=False)
+                                    for p in self.lent.get(site_id, [])]
 
     @property
     def signers_digest(self) -> str:

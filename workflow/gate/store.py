@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from workflow.gate.gate import Decision
     from workflow.model.sites import Group
 
-FORMAT = 4          # 3: a slim item keeps its content hash; 4: and not its front matter
+FORMAT = 5          # 3: a slim item keeps its content hash; 4: and not its front matter; 5: approved_at
 
 Key = tuple[str, str]              # (absolute path, sha256 of the file's bytes)
 Entry = tuple[Key, "Decision"]     # a remembered decision under its key
@@ -171,7 +171,7 @@ def slim(decision: Decision) -> Decision:
     # The signature blocks' values (long SSHSIG texts) are front matter too: not kept.
     fields = {k: NotKept() if k in SIGNED_KEYS else v for k, v in item.fields.items()}
     return replace(decision, item=replace(item, raw=b"", text="", body="", canonical=b"", meta=NotKept(),
-                                          lines={}, raw_values={}, signed_spans={}, fields=fields))
+                                          lines=NotKept(), raw_values=NotKept(), signed_spans={}, fields=fields))
 
 
 def is_slim(decision: Decision) -> bool:
