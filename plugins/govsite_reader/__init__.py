@@ -16,7 +16,7 @@ class GovsiteReader(BaseReader):
 
     def read(self, source_path):
         gate = gate_of(self.settings)
-        decision = gate.decide(Path(source_path))
+        decision = gate.decide(Path(source_path), front_matter=False)   # pages need its bytes and fields
         item = decision.item
         site = gate.group.sites[self.settings["GOVSITE"]["id"]]
         html = render.to_html(item.body) if item.meta is not None else ""

@@ -28,7 +28,9 @@ def gate_of(settings) -> Gate:
 
 
 def decision_of(content) -> Decision:
-    return gate_of(content.settings).decide(Path(content.source_path))
+    """The decision behind a page: its item's bytes and fields, not its front matter
+    (workflow/model/items.restore)."""
+    return gate_of(content.settings).decide(Path(content.source_path), front_matter=False)
 
 
 def metadata_for(decision: Decision, site, run=None) -> dict:
