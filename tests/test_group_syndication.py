@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import re
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tests.group_setup import main_of, page, published, receiving_portal
 
 BODY = "区里召开了独一无二的专场推介会。\n"
@@ -138,3 +141,61 @@ def test_a_receiving_column_is_paginated_over_its_own_and_the_syndicated_items(g
     assert 'href="/district/yaowen/caiji-18.html"' in first
     sitemap = page(group, "portal/sitemap.xml")
     assert "/yaowen/</loc>" in sitemap and "index_2" not in sitemap
+
+
+def _naive_routes(item, group):
+    """Every receiver's rules read for the item (what routes() did before rules_by_site)."""
+    found = {}
+    for target in item.fields.get("syndicate", []):
+        receiver = group.sites.get(target)
+        syn = receiver.data.get("syndication") if receiver else None
+        if syn and target != item.site_id:
+            found.setdefault((target, syn["column"]), False)
+    for receiver in group.sites.values():
+        syn = receiver.data.get("syndication") or {}
+        for rule in syn.get("rules") or []:
+            if item.site_id in rule["sites"] and item.column in rule.get("columns", [item.column]):
+                key = (receiver.id, rule.get("into", syn["column"]))
+                found[key] = found.get(key, False) or rule.get("copy", False)
+    return [(sid, col, copy) for (sid, col), copy in found.items()]
+
+
+_SITES = ["portal", "a", "b", "c"]
+_COLUMNS = ["yaowen", "tzgg", "dongtai"]
+
+
+@st.composite
+def _groups(draw):
+    from types import SimpleNamespace
+
+    sites = {}
+    for sid in _SITES:
+        data = {}
+        if draw(st.booleans()):
+            rules = []
+            for _ in range(draw(st.integers(0, 3))):
+                rule = {"sites": draw(st.lists(st.sampled_from(_SITES), max_size=3))}
+                if draw(st.booleans()):
+                    rule["columns"] = draw(st.lists(st.sampled_from(_COLUMNS), max_size=2))
+                if draw(st.booleans()):
+                    rule["into"] = draw(st.sampled_from(_COLUMNS))
+                if draw(st.booleans()):
+                    rule["copy"] = draw(st.booleans())
+                rules.append(rule)
+            data["syndication"] = {"column": draw(st.sampled_from(_COLUMNS)), "rules": rules}
+        sites[sid] = SimpleNamespace(id=sid, data=data)
+    items = [SimpleNamespace(site_id=draw(st.sampled_from(_SITES)), column=draw(st.sampled_from(_COLUMNS)),
+                             fields={"syndicate": draw(st.lists(st.sampled_from(_SITES + ["nosuch"]), max_size=2))})
+             for _ in range(draw(st.integers(1, 6)))]
+    return SimpleNamespace(sites=sites), items
+
+
+@settings(max_examples=300, deadline=None)
+@given(_groups())
+def test_routes_from_the_rules_by_site_are_those_of_every_receiver_read(case):
+    from workflow.build.syndication import routes, rules_by_site
+
+    group, items = case
+    rules = rules_by_site(group)
+    for item in items:
+        assert routes(item, group, rules) == routes(item, group) == _naive_routes(item, group)

@@ -33,29 +33,45 @@ class Entry:
     kind: str = ""         # content type of the item (news, policy, …)
 
 
-def routes(item, group) -> list[tuple[str, str, bool]]:
-    """(receiver site id, receiver column, copy) for each place `item` is listed."""
+Rule = tuple[str, "list[str] | None", str, bool]     # receiver, its columns (None: any), into, copy
+
+
+def rules_by_site(group) -> dict[str, list[Rule]]:
+    """Every receiver's column rules, by the site they take items from: worked out once
+    for many items (reading every receiver per item grew with items × sites)."""
+    out: dict[str, list[Rule]] = {}
+    for receiver in group.sites.values():
+        syn = receiver.data.get("syndication") or {}
+        for rule in syn.get("rules") or []:
+            for sid in rule["sites"]:
+                out.setdefault(sid, []).append((receiver.id, rule.get("columns"), rule.get("into", syn["column"]),
+                                                rule.get("copy", False)))
+    return out
+
+
+def routes(item, group, rules: dict[str, list[Rule]] | None = None) -> list[tuple[str, str, bool]]:
+    """(receiver site id, receiver column, copy) for each place `item` is listed
+    (`rules`: rules_by_site(group), when many items are routed)."""
     found: dict[tuple[str, str], bool] = {}
     for target in item.fields.get("syndicate", []):
         receiver = group.sites.get(target)
         syn = receiver.data.get("syndication") if receiver else None
         if syn and target != item.site_id:
             found.setdefault((target, syn["column"]), False)
-    for receiver in group.sites.values():
-        syn = receiver.data.get("syndication") or {}
-        for rule in syn.get("rules") or []:
-            if item.site_id in rule["sites"] and item.column in rule.get("columns", [item.column]):
-                key = (receiver.id, rule.get("into", syn["column"]))
-                found[key] = found.get(key, False) or rule.get("copy", False)
+    for receiver_id, columns, into, copy in (rules if rules is not None else rules_by_site(group)).get(item.site_id, []):
+        if columns is None or item.column in columns:
+            key = (receiver_id, into)
+            found[key] = found.get(key, False) or copy
     return [(sid, col, copy) for (sid, col), copy in found.items()]
 
 
 def lending(decisions, group, find=None):
     """(receiving site, decision) for every item another site lists (whatever its state:
     an item that stops being published leaves the receiver's page)."""
+    rules = rules_by_site(group)
     for d in decisions:
         if d.item.meta is not None:
-            for sid, _, _ in routes(d.item, group):
+            for sid, _, _ in routes(d.item, group, rules):
                 yield sid, d
 
 
@@ -67,10 +83,11 @@ def entries_for(receiver_id: str, decisions, group, mode: str) -> dict[str, list
     """Receiving column -> entries, newest first. Refused, scheduled and
     withdrawn originals are never syndicated."""
     out: dict[str, list[Entry]] = {}
+    rules = rules_by_site(group)
     for d in decisions:
         if not d.published:
             continue
-        for sid, column, copy in routes(d.item, group):
+        for sid, column, copy in routes(d.item, group, rules):
             if sid == receiver_id:
                 out.setdefault(column, []).append(entry(d, group, mode, column, copy))
     for entries in out.values():
