@@ -27,7 +27,6 @@ from workflow.build import linkgraph, manifest
 from workflow.errors import BuildError, UsageError
 from workflow.gate import store
 from workflow.gate.gate import Decision
-from workflow.model import items
 from workflow.model.findings import Finding
 
 INDEX_FORMAT = 1
@@ -150,18 +149,12 @@ def _merge(group, shard_outputs: list[Path], output: Path, index: Index, mode: s
     cache.save_sites(entries)
     for sid, shard_cache in origin.items():
         cache.save_deferred(sid, shard_cache.deferred(sid))
-    cache.save_decisions(index.keys, [_with_bytes(d) for d in index.decisions])
-    decisions = [_with_bytes(d) for d in index.decisions]
-    write_report(output / "report.json", group, decisions, mode, index.as_of, pages)
+    # The index's decisions as they are (kept, under the content hash they were made for):
+    # the report needs no item's bytes, and the cache keeps decisions without them.
+    cache.save_decisions(index.keys, index.decisions)
+    write_report(output / "report.json", group, index.decisions, mode, index.as_of, pages)
     echo(f"合并完成：{len(shard_outputs)} 份分片，{len(entries)} 个网站 -> {output}")
     return pages
-
-
-def _with_bytes(d: Decision) -> Decision:
-    if d.item.meta is None:
-        return d
-    raw = d.item.path.read_bytes()
-    return replace(d, item=items.restore(d.item, raw))
 
 
 def _move(src: Path, dst: Path) -> None:
