@@ -83,6 +83,18 @@ class Gate:
             self._decided[key] = self._decide_path(key)
         return self._decided[key]
 
+    def decide_anew(self, path: str | os.PathLike[str]) -> Decision:
+        """The item's decision, worked out now without asking the store (its caller did)."""
+        key = os.path.abspath(path)
+        self._decided[key] = self._decide_path(key)
+        return self._decided[key]
+
+    def decided_elsewhere(self, decision: Decision) -> None:
+        """A decision of this gate's run taken in a worker process (workflow/gate/parallel.py),
+        without its item's bytes: decided now. Whoever needs the bytes reads the file again,
+        and it must hash the same (decide)."""
+        self._decided[os.path.abspath(decision.item.path)] = decision
+
     def _restored(self, path: str, decision: Decision, front_matter: bool = True) -> Decision:
         raw = _read(path)
         if raw is None or hashlib.sha256(raw).hexdigest() != decision.item.sha256:

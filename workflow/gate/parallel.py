@@ -2,7 +2,8 @@
 
 Used by `govsite build` (before it forks the site builders, so they inherit
 every decision) and by `govsite check`. Workers return decisions without the
-items' bytes; the parent reads each file again and must find the same hash.
+items' bytes, taken as decided now; whoever needs an item's bytes (a site's
+builder) reads the file again and must find the same hash (Gate.decide).
 A worker that dies (killed for memory, a crash in a library) is reported with
 the file it was on, never waited for (workflow/workers.py).
 """
@@ -44,12 +45,14 @@ def decide(gate: Gate, jobs: int = 2, paths: Sequence[str | os.PathLike[str]] | 
             found = []
             for p in site_paths:
                 progress(str(p.relative_to(group.root)))
-                found.append(gate.decide(p))
-            return [store.entry(d) for d in found], dict(gate.cpu)    # the parent reads the bytes again
+                found.append(gate.decide_anew(p))       # the store was asked already (above)
+            return [store.entry(d) for d in found], dict(gate.cpu)
 
         def done(result: tuple[list[store.Entry], dict[str, float]]) -> None:
             entries, cpu = result
             known.add(entries)
+            for _, decision in entries:
+                gate.decided_elsewhere(decision)
             for stage, seconds in cpu.items():
                 gate.cpu[stage] += seconds
 
