@@ -111,12 +111,12 @@ class BuildCache:
             return {}
 
     def save_sites(self, entries: dict) -> None:
-        self._write(self.dir / "fingerprints.json", json.dumps(entries, ensure_ascii=False).encode("utf-8"))
+        write_file(self.dir / "fingerprints.json", json.dumps(entries, ensure_ascii=False).encode("utf-8"))
 
     def save_timings(self, result) -> None:
         timings = {"seconds": round(result.seconds, 3), "sites_built": [r.site for r in result.sites],
                    "stages_cpu_s": {k: round(v, 3) for k, v in sorted(result.cpu.items())}}
-        self._write(self.dir / "timings.json", json.dumps(timings).encode("utf-8"))
+        write_file(self.dir / "timings.json", json.dumps(timings).encode("utf-8"))
 
     def deferred(self, sid: str) -> list[tuple]:
         """Every link of a site's pages into other sites, as (page, url, text, line)."""
@@ -131,13 +131,15 @@ class BuildCache:
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(path, target)
 
-    def _write(self, path: Path, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
 
 
+def write_file(path: Path, data: bytes) -> None:
+    """`data` as the file at `path`, whole or not at all (written beside it, then renamed)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
 
 
 def read_deferred(path: Path) -> list[tuple]:
@@ -149,8 +151,4 @@ def read_deferred(path: Path) -> list[tuple]:
 
 
 def write_deferred(path: Path, deferred: list) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_bytes(json.dumps([list(d) for d in deferred], ensure_ascii=False).encode("utf-8"))
-    tmp.replace(path)
+    write_file(path, json.dumps([list(d) for d in deferred], ensure_ascii=False).encode("utf-8"))

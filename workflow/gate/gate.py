@@ -70,8 +70,7 @@ class Gate:
         what a site's pages need: workflow/gate/run.py)."""
         key = os.path.abspath(path)
         decision = self.lean(key)
-        if is_slim(decision) or (front_matter and not items.has_front_matter(decision.item)
-                                 and decision.item.meta is not None):
+        if is_slim(decision) or (front_matter and isinstance(decision.item.meta, items.NotKept)):
             decision = self._decided[key] = self._restored(key, decision, front_matter)
         return decision
 

@@ -161,10 +161,10 @@ def entry(decision: Decision) -> Entry:
 
 
 def slim(decision: Decision) -> Decision:
-    """A decision without the item's bytes, text and front matter (its converted fields
-    stay, but the signature blocks'): they are parsed again from the bytes, which must hash the same, when the
-    decision is used (items.restore). What a large group's build keeps of every item.
-    Unreadable items stay whole."""
+    """A decision without the item's bytes, text and front matter: its converted fields
+    stay, but for the signature blocks'. They are parsed again from the bytes, which must
+    hash the same, when the decision is used (items.restore). What a large group's build
+    keeps of every item. Unreadable items stay whole."""
     item = decision.item
     if item.meta is None or not item.raw:
         return decision

@@ -203,8 +203,8 @@ def parse(item: Item) -> None:
         return
     spans = signed_spans(lines, closing)
     item.signed_spans = spans
-    dropped = {i for ranges in spans.values() for s, e in ranges for i in range(s, e)}
-    item.canonical = "\n".join(l for i, l in enumerate(lines) if i not in dropped).encode("utf-8", "surrogatepass")
+    dropped = signed_lines(spans)
+    item.canonical = canonical(lines, dropped)
     kept = [i for i in range(1, closing) if i not in dropped]
     loaded = yamlio.load("\n".join(lines[i] for i in kept), file_lines=[i + 1 for i in kept])
     if loaded.error:
@@ -275,10 +275,8 @@ def restore(item: Item, raw: bytes, front_matter: bool = True) -> Item:
         text = normalise(raw.decode("utf-8"))
         lines = text.split("\n")
         spans = signed_spans(lines, item.body_line - 2)
-        dropped = {i for ranges in spans.values() for s, e in ranges for i in range(s, e)}
-        canonical = "\n".join(l for i, l in enumerate(lines) if i not in dropped).encode("utf-8", "surrogatepass")
-        return replace(item, raw=raw, text=text, body="\n".join(lines[item.body_line - 1:]), canonical=canonical,
-                       signed_spans=spans, digest=hashlib.sha256(raw).hexdigest())
+        return replace(item, raw=raw, text=text, body="\n".join(lines[item.body_line - 1:]),
+                       canonical=canonical(lines, signed_lines(spans)), signed_spans=spans, digest=hashlib.sha256(raw).hexdigest())
     fresh = Item(item.path, item.relpath, item.site_id, item.column, raw)
     parse(fresh)
     meta = fresh.meta or {}
@@ -286,9 +284,14 @@ def restore(item: Item, raw: bytes, front_matter: bool = True) -> Item:
     return replace(fresh, findings=item.findings, fields=fields, links=item.links)
 
 
-def has_front_matter(item: Item) -> bool:
-    """Parsed and kept: not refused at load, not a kept item's (gate/store.slim)."""
-    return item.meta is not None and not isinstance(item.meta, NotKept)
+def signed_lines(spans: dict[str, list[tuple[int, int]]]) -> set[int]:
+    """The 0-based indexes of the lines of the signature blocks `spans` (signed_spans)."""
+    return {i for ranges in spans.values() for s, e in ranges for i in range(s, e)}
+
+
+def canonical(lines: list[str], dropped: set[int]) -> bytes:
+    """What every signature covers: the file's lines but those of its signature blocks."""
+    return "\n".join(l for i, l in enumerate(lines) if i not in dropped).encode("utf-8", "surrogatepass")
 
 
 def signed_spans(lines: list[str], closing: int) -> dict[str, list[tuple[int, int]]]:
