@@ -66,6 +66,14 @@ def metadata_for(decision: Decision, site, run=None) -> dict:
     }
 
 
+def newest_first(article) -> tuple:
+    """ARTICLE_ORDER_BY: newest first, items of the same moment by path. Pelican's own
+    "reversed-date" leaves ties in the order it read the files (a set: it varies from
+    run to run), which reached the lists and the search index (pagefind numbers pages
+    in the order they are written)."""
+    return -article.date.timestamp(), article.source_path
+
+
 def write_page(generator, writer, save_as: str, template: str, **extra) -> None:
     """A page of our own (withdrawal notice, syndicated copy) through Pelican's Writer,
     which refuses to write a file twice: a page that would land on one Pelican wrote
@@ -136,11 +144,12 @@ class _ErrorLog(logging.Handler):
         self.records.append(record.getMessage())
 
 
-def run_pelican(settings: dict, site_id: str, jinja_cache: Path | None = None) -> None:
+def run_pelican(settings: dict, site_id: str, jinja_cache: Path | None = None, written=None) -> None:
     """Pelican over one site's settings. Its errors (logged, not raised) fail the build;
     its own summary line is silenced (`pelican.log.console`, not a documented setting:
-    tests/test_pelican_glue.py checks it is there)."""
-    from pelican import Pelican
+    tests/test_pelican_glue.py checks it is there). `written(path)` is called after each
+    page is written (Pelican's content_written signal), for this run only."""
+    from pelican import Pelican, signals
     from pelican.log import console
 
     if jinja_cache:                     # compiled templates, shared by every site and build
@@ -152,11 +161,21 @@ def run_pelican(settings: dict, site_id: str, jinja_cache: Path | None = None) -
     log = logging.getLogger("pelican")
     log.addHandler(errors)
     console.quiet = True                # one progress line per site is ours to print
+
+    def receiver(path, context=None):
+        written(path)
+
+    if written:
+        signals.content_written.connect(receiver)
     try:
         Pelican(settings).run()
+    except BuildError:
+        raise
     except Exception as exc:
         raise BuildError(f"网站 {site_id} 构建失败：{exc}") from exc
     finally:
+        if written:
+            signals.content_written.disconnect(receiver)
         log.removeHandler(errors)
         console.quiet = False
     if errors.records:

@@ -241,24 +241,24 @@ def build_sites(sites, run: Run, staging: Path, sums: dict, cache: BuildCache, i
     order = sorted(sites, key=lambda s: -len(sums[s.id].digests))
 
     def one(site_id: str, progress=lambda where: None) -> Built:
-        """Pelican, then pagefind in its own process while this one checks the
-        site's links, then the manifest of every file."""
+        """Pelican, feeding pagefind (its own process) each item page it writes;
+        the site's links while pagefind writes the index; the manifest of every file."""
         started = time.monotonic()
         site = group.sites[site_id]
         progress(f"content/{site_id}/")
         clock = StageClock()
         own = run.own(site_id)
-        result = build_site(site, run, staging / site_id, own, jinja_cache=cache.dir / "jinja")
-        clock.lap("pelican")
-        indexing = search.start_index(staging / site_id)
-        try:
+        with search.Indexer(staging / site_id) as index:     # fed page by page as Pelican writes
+            result = build_site(site, run, staging / site_id, own, jinja_cache=cache.dir / "jinja",
+                                written=index.page_written)
+            clock.lap("pelican")
+            index.write()
             pages, deferred = linkgraph.check_site(staging, group, site_id, mode)
             buildcache.write_deferred(deferred_file(staging, site_id), deferred)
             targets = linkgraph.targets(staging, group, deferred, mode)
             clock.lap("links")
-        finally:
-            search.finish_index(indexing)
-            clock.lap("search", children=True)
+            index.finish()
+        clock.lap("search", children=True)
         manifest.write_manifest(staging / site_id, manifest.path_for(staging, site_id), site, own, info)
         clock.lap("manifest")
         result.seconds = time.monotonic() - started
@@ -316,13 +316,14 @@ def report_refused(decisions: list[Decision], echo) -> None:
                     echo(f"    {f.format()}")
 
 
-def build_site(site, run: Run, out: Path, mine, jinja_cache: Path | None = None) -> SiteResult:
-    """One site with Pelican (workflow/build/pelican.py), counted (`mine`: its items' decisions)."""
+def build_site(site, run: Run, out: Path, mine, jinja_cache: Path | None = None, written=None) -> SiteResult:
+    """One site with Pelican (workflow/build/pelican.py), counted (`mine`: its items' decisions);
+    `written` is told the path of every page Pelican writes."""
     started = time.monotonic()
     settings = settings_for(site, run.group, out, run.mode, run.as_of, run)
     if jinja_cache:                     # image versions by source hash, beside the compiled templates
         settings["GOVSITE_IMAGE_CACHE"] = str(jinja_cache.parent / "images")
-    run_pelican(settings, site.id, jinja_cache)
+    run_pelican(settings, site.id, jinja_cache, written)
     pages = sum(1 for _ in out.rglob("*.html"))
     return SiteResult(site.id, pages, sum(d.published for d in mine),
                       sum(d.state == State.REFUSED for d in mine), time.monotonic() - started)

@@ -3,18 +3,41 @@
 Only pagefind's extended binary segments Chinese words, so we run exactly that
 binary, shipped inside the pagefind[extended] wheel (nothing is downloaded).
 Pages opt in with `data-pagefind-body` (the theme puts it on published item
-pages only). pagefind indexes *every* page when no page opts in, so a site
-without any item page gets no index at all; the search page then says that
-nothing is searchable yet.
+pages only); a site without any such page gets no index at all, and the search
+page then says that nothing is searchable yet.
+
+The index is fed while Pelican writes: each item page goes to pagefind's service
+(`pagefind --service`, the process its Python and Node APIs drive) as soon as it
+is written, so pagefind segments and indexes on the other core while Pelican
+renders the rest, and only the writing of the index waits for Pelican. A one-item
+change rebuilds its site's index on every build: this takes it off the critical
+path (README "Performance"). The pagefind Python API's own client reads one reply
+per 0.1 s, too slow for a reply per page, so we speak the same protocol here:
+base64 JSON messages, each followed by a comma.
+
+pagefind numbers pages in the order they are added, so the order must not vary
+between builds of the same content: Pelican writes items in ARTICLE_ORDER_BY
+order, which sitesettings makes total (newest first, then path).
 """
 from __future__ import annotations
 
+import base64
+import json
+import os
+import re
+import select
 import shutil
 import subprocess
+import tempfile
+from collections import deque
 from pathlib import Path
 
+from workflow.errors import BuildError
+
 BUNDLE = "pagefind"
-MARKER = b"data-pagefind-body"
+MARKER = re.compile(rb"<[^<>]*\sdata-pagefind-body[\s=/>]")   # the attribute in a tag, not the words
+CONFIG = {"force_language": "zh"}     # all our sites are Chinese: one zh index
+WARM_UP = "政府信息公开"                 # loads the Chinese dictionary while Pelican renders
 
 
 def executable() -> Path:
@@ -27,40 +50,179 @@ def executable() -> Path:
     return exe
 
 
-def has_searchable_pages(site_dir: Path) -> bool:
-    return any(MARKER in p.read_bytes() for p in site_dir.rglob("*.html"))
+def _error(message: str) -> BuildError:
+    return BuildError(message)
 
 
-def index_site(site_dir: Path) -> None:
-    """Build the search index of one built site, in place."""
-    finish_index(start_index(site_dir))
+class Indexer:
+    """One site's index, fed page by page (`page_written`) and written by `write` and
+    `finish`. Use as a context manager: the pagefind process never outlives it.
+    Pelican never waits for pagefind: what pagefind has not read yet is queued here
+    and handed over whenever its pipe has room (one process, no thread)."""
+
+    def __init__(self, site_dir: Path):
+        self.site_dir = Path(site_dir)
+        try:
+            exe = executable()
+        except (ImportError, FileNotFoundError) as exc:
+            raise _error(f"找不到 pagefind 扩展版（中文分词）：{exc}；请安装 pagefind[extended]") from exc
+        self.site_dir.mkdir(parents=True, exist_ok=True)
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115  (closed by close())
+        # cwd: a page given by its path relative to the site gets the URL `pagefind --site` gives it
+        self._proc = subprocess.Popen([str(exe), "--service"], cwd=self.site_dir, stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, stderr=self._stderr)
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._to, self._from = self._proc.stdin.fileno(), self._proc.stdout.fileno()
+        os.set_blocking(self._to, False)
+        os.set_blocking(self._from, False)
+        self._queue: deque[memoryview] = deque()      # messages not yet in the pipe
+        self._partial: list[bytes] = []                 # the start of a reply not complete yet
+        self._sent = 0
+        self._replies: dict[int, dict] = {}
+        self._gone = False
+        self._pages: dict[str, int] = {}          # relative path -> message id
+        self._files: int | None = None            # the message asking for the index's files
+        self._started = False
+        self._index = self._ask({"type": "NewIndex", "config": CONFIG})["index_id"]
+        warm = self._ask({"type": "NewIndex", "config": CONFIG})["index_id"]
+        self._post({"type": "AddRecord", "index_id": warm, "url": "/", "content": WARM_UP, "language": "zh",
+                    "meta": None, "filters": None, "sort": None})
+        self._post({"type": "DeleteIndex", "index_id": warm})
+
+    # -- the protocol ------------------------------------------------------------------
+
+    def _post(self, payload: dict) -> int:
+        self._sent += 1
+        message = json.dumps({"message_id": self._sent, "payload": payload}, ensure_ascii=False)
+        self._queue.append(memoryview(base64.b64encode(message.encode()) + b","))
+        self._pump()
+        return self._sent
+
+    def _pump(self, until: int | None = None, flush: bool = False) -> None:
+        """Hand over what is queued and take in what has arrived; wait only for the
+        reply to message `until`, or (`flush`) until the queue is handed over."""
+        while True:
+            if self._gone or (until is not None and until in self._replies) or (flush and not self._queue):
+                return
+            wait = None if until is not None or flush else 0
+            readable, writable, _ = select.select([self._from], [self._to] if self._queue else [], [], wait)
+            if writable:
+                try:
+                    n = os.write(self._to, self._queue[0])
+                except BlockingIOError:
+                    n = 0
+                except OSError as exc:          # pagefind has gone: its replies say why
+                    self._queue.clear()
+                    self._gone = True
+                    raise self._failed(f"无法写入（{exc}）") from exc
+                self._queue[0] = self._queue[0][n:]
+                if not self._queue[0]:
+                    self._queue.popleft()
+            if readable:
+                self._take(os.read(self._from, 1 << 16))
+            if wait == 0 and not (readable or writable):
+                return
+
+    def _take(self, chunk: bytes) -> None:
+        if not chunk:
+            self._gone = True
+            return
+        self._partial.append(chunk)
+        if b"," not in chunk:       # the files of an index come as one long reply
+            return
+        *messages, rest = b"".join(self._partial).split(b",")
+        self._partial = [rest]
+        for message in messages:
+            reply = json.loads(base64.b64decode(message))
+            self._replies[reply.get("message_id") or 0] = reply["payload"]
+
+    def _wait(self, message_id: int) -> dict:
+        self._pump(until=message_id)
+        reply = self._replies.pop(message_id, None) or self._replies.get(0) or \
+            {"type": "Error", "message": "pagefind 进程意外退出"}
+        if reply.get("type") == "Error":
+            raise self._failed(str(reply.get("message", ""))[:500])
+        return reply
+
+    def _ask(self, payload: dict) -> dict:
+        return self._wait(self._post(payload))
+
+    def _failed(self, why: str):
+        self._stderr.seek(0)
+        err = self._stderr.read().decode("utf-8", "replace").strip()[-500:]
+        return _error(f"网站 {self.site_dir.name} 的搜索索引生成失败：{why}{'；' + err if err else ''}")
+
+    # -- the index ---------------------------------------------------------------------
+
+    def page_written(self, path: str | Path) -> None:
+        """A page Pelican has just written: an item page (it opts in) joins the index."""
+        path = Path(path)
+        if path.suffix != ".html":
+            return
+        data = path.read_bytes()
+        if not MARKER.search(data):
+            return
+        rel = path.relative_to(self.site_dir).as_posix()
+        if rel in self._pages:          # Pelican refuses to write a page twice; so do we
+            raise self._failed(f"页面 {rel} 写了两次")
+        self._pages[rel] = self._post({"type": "AddFile", "index_id": self._index, "file_path": rel,
+                                       "url": None, "file_contents": data.decode("utf-8")})
+
+    def write(self) -> None:
+        """Once every page is in: have pagefind build the index (the caller works on meanwhile)."""
+        self._started = True
+        if self._pages:         # pagefind takes messages in order: after every page
+            self._files = self._post({"type": "GetFiles", "index_id": self._index})
+            self._pump(flush=True)
+
+    def finish(self) -> int:
+        """Write the index (none when no page opted in); the number of pages handed to
+        pagefind (it leaves out any without a data-pagefind-body element).
+        The files come back in the reply and are written here: the service's own
+        WriteFiles replies before its writes reach the disk, and it exits on the
+        spot when its input closes, leaving files cut short."""
+        if not self._started:
+            self.write()
+        bundle = self.site_dir / BUNDLE
+        shutil.rmtree(bundle, ignore_errors=True)
+        if self._files is None:
+            return 0
+        files = self._wait(self._files)["files"]
+        for message_id in self._pages.values():
+            self._wait(message_id)
+        for f in files:
+            rel = Path(f["path"])
+            if rel.is_absolute() or ".." in rel.parts:
+                raise self._failed(f"索引文件路径不对：{f['path']}")
+            target = bundle / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(base64.b64decode(f["content"]))
+        return len(self._pages)
+
+    def close(self) -> None:
+        for pipe in (self._proc.stdin, self._proc.stdout):
+            try:
+                if pipe:
+                    pipe.close()
+            except OSError:
+                pass
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        self._stderr.close()
+
+    def __enter__(self) -> Indexer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
-def start_index(site_dir: Path) -> tuple[Path, subprocess.Popen] | None:
-    """Start pagefind on a built site; the caller may work on while it runs."""
-    from workflow.build.pipeline import BuildError  # build imports this module
-
-    site_dir = Path(site_dir)
-    shutil.rmtree(site_dir / BUNDLE, ignore_errors=True)
-    if not has_searchable_pages(site_dir):
-        return None
-    try:
-        exe = executable()
-    except (ImportError, FileNotFoundError) as exc:
-        raise BuildError(f"找不到 pagefind 扩展版（中文分词）：{exc}；请安装 pagefind[extended]") from exc
-    # All our sites are Chinese: one zh index, segmented by the extended binary.
-    proc = subprocess.Popen([str(exe), "--site", str(site_dir), "--output-subdir", BUNDLE,
-                             "--force-language", "zh", "--quiet"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    return site_dir, proc
-
-
-def finish_index(started) -> None:
-    from workflow.build.pipeline import BuildError
-
-    if started is None:
-        return
-    site_dir, proc = started
-    out, err = proc.communicate()
-    if proc.returncode != 0:
-        raise BuildError(f"网站 {site_dir.name} 的搜索索引生成失败：{(err or out).strip()[-500:]}")
+def index_site(site_dir: Path) -> int:
+    """Index a site already built (every page on disk, in path order)."""
+    with Indexer(site_dir) as indexer:
+        for page in sorted(Path(site_dir).rglob("*.html")):
+            indexer.page_written(page)
+        return indexer.finish()

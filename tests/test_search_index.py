@@ -1,0 +1,153 @@
+"""The search index fed page by page (workflow/build/search.py) against pagefind's own
+`--site` run over the same pages: the same pages, addresses and words; the same bytes
+for the same pages in the same order; a clear error, not a hang, when pagefind dies."""
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markupsafe import escape
+
+from workflow.build import search
+from workflow.errors import BuildError
+
+ITEM = ('<html lang="zh-CN"><head><title>{title}</title></head><body><nav>首页 政务公开</nav>'
+        '<article{attr}><h1>{title}</h1><p data-pagefind-ignore>发布日期 2026-11-30</p><p>{text}</p>'
+        '</article></body></html>')
+
+# relative path, title, text, how the page opts in (None: it does not)
+PAGES = [
+    ("zcwj/xinxi-1.html", "关于做好2026年就业工作的通知", "人力资源和社会保障局 就业 招聘", " data-pagefind-body"),
+    ("zcwj/sub/index.html", "目录页", "交通运输 公交线路", " data-pagefind-body"),
+    ("dongtai/a-b.html", "<script>alert(1)</script>标题", "生态环境 空气质量", ' data-pagefind-body=""'),
+    ("words.html", "谈写法", "这一页谈到 data-pagefind-body 这个写法 卫生健康", None),
+    ("index.html", "首页", "网站首页 营商环境", None),
+    ("attr.html", "属性值", "防火", ' data-note=" data-pagefind-body "'),   # sent; pagefind finds no body
+]
+
+
+def write_site(root: Path, pages=PAGES) -> Path:
+    for rel, title, text, attr in pages:
+        page = root / rel
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(ITEM.format(title=escape(title), text=escape(text), attr=attr or ""), encoding="utf-8")
+    return root
+
+
+def fragments(bundle: Path) -> list[tuple]:
+    """What the index holds of each page, in no particular order."""
+    found = []
+    for f in (bundle / "fragment").iterdir():
+        data = gzip.decompress(f.read_bytes())
+        assert data.startswith(b"pagefind_dcd")
+        page = json.loads(data[len(b"pagefind_dcd"):])
+        found.append((page["url"], page["content"], page["meta"].get("title"), page["word_count"]))
+    return sorted(found)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_fed_page_by_page_it_holds_what_pagefind_site_holds(tmp_path):
+    ours = write_site(tmp_path / "ours")
+    theirs = write_site(tmp_path / "theirs")
+    assert search.index_site(ours) == 4                # handed over: a tag names the attribute
+    subprocess.run([str(search.executable()), "--site", str(theirs), "--force-language", "zh", "--quiet"],
+                   check=True, capture_output=True)
+    mine = fragments(ours / search.BUNDLE)
+    assert mine == fragments(theirs / search.BUNDLE)
+    assert {url for url, *_ in mine} == {"/zcwj/xinxi-1.html", "/zcwj/sub/", "/dongtai/a-b.html"}
+    titles = {t for *_, t, _ in mine}
+    assert "<script>alert(1)</script>标题" in titles   # the title as text, as pagefind's own run reads it
+    assert not any("发布日期" in content for _, content, *_ in mine)   # data-pagefind-ignore holds
+    # pagefind's own files (the search script, its UI, the wasm) as its `--site` run writes them,
+    # whole: the service's WriteFiles answered before its writes were done and left them cut short
+    mine_files, their_files = tree(ours / search.BUNDLE), tree(theirs / search.BUNDLE)
+    fixed = {rel for rel in their_files if "/" not in rel and rel != "pagefind-entry.json"
+             and not rel.endswith(".pf_meta")}
+    assert "pagefind.js" in fixed and any(rel.startswith("wasm.") for rel in fixed)
+    assert {rel: mine_files.get(rel) for rel in fixed} == {rel: their_files[rel] for rel in fixed}
+    assert sorted(rel.split("/")[0] for rel in mine_files) == sorted(rel.split("/")[0] for rel in their_files)
+
+
+def test_same_pages_in_the_same_order_give_the_same_bytes(tmp_path):
+    a, b = write_site(tmp_path / "a"), write_site(tmp_path / "b")
+    search.index_site(a)
+    search.index_site(b)
+    assert tree(a / search.BUNDLE) == tree(b / search.BUNDLE)
+
+
+def test_pages_fed_as_written_and_in_another_order_hold_the_same(tmp_path):
+    site = write_site(tmp_path / "site")
+    with search.Indexer(site) as index:
+        for rel, *_ in reversed(PAGES):
+            index.page_written(site / rel)
+        index.write()
+        assert index.finish() == 4
+    again = write_site(tmp_path / "again")
+    search.index_site(again)
+    assert fragments(site / search.BUNDLE) == fragments(again / search.BUNDLE)
+
+
+def test_no_page_opts_in_no_index_and_an_old_one_goes(tmp_path):
+    site = write_site(tmp_path / "site")
+    search.index_site(site)
+    assert (site / search.BUNDLE).is_dir()
+    for rel, *_ in PAGES[:3]:
+        (site / rel).unlink()
+    assert search.index_site(site) == 1                # attr.html: sent, and pagefind finds no body in it
+    plain = write_site(tmp_path / "plain", [p for p in PAGES if not p[3]])
+    (plain / search.BUNDLE).mkdir()
+    (plain / search.BUNDLE / "stale.js").write_text("old")
+    assert search.index_site(plain) == 0
+    assert not (plain / search.BUNDLE).exists()
+
+
+def test_a_page_written_twice_is_refused(tmp_path):
+    site = write_site(tmp_path / "site")
+    with search.Indexer(site) as index:
+        index.page_written(site / PAGES[0][0])
+        with pytest.raises(BuildError, match="写了两次"):
+            index.page_written(site / PAGES[0][0])
+
+
+@pytest.mark.parametrize("when", ["before pages", "after pages"])
+def test_pagefind_dying_is_an_error_naming_the_site_not_a_hang(tmp_path, when):
+    site = write_site(tmp_path / "jtysj")
+    with search.Indexer(site) as index:
+        if when == "after pages":
+            for rel, *_ in PAGES:
+                index.page_written(site / rel)
+        index._proc.kill()
+        index._proc.wait()
+        with pytest.raises(BuildError, match="网站 jtysj 的搜索索引生成失败"):
+            if when == "before pages":
+                for rel, *_ in PAGES:
+                    index.page_written(site / rel)
+            index.write()
+            index.finish()
+    assert not (site / search.BUNDLE).exists()
+
+
+def test_a_missing_binary_says_what_to_install(tmp_path, monkeypatch):
+    def missing():
+        raise FileNotFoundError("no pagefind here")
+
+    monkeypatch.setattr(search, "executable", missing)
+    with pytest.raises(BuildError, match=r"pagefind\[extended\]"):
+        search.Indexer(tmp_path / "site")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=80))
+def test_the_marker_is_the_attribute_not_the_words(text):
+    words = str(escape(text + " data-pagefind-body"))
+    assert not search.MARKER.search(f"<p>{words}</p>".encode())
+    assert search.MARKER.search(f'<article class="{escape(text)}" data-pagefind-body>{words}</article>'.encode())
+    assert search.MARKER.search(f"<div\ndata-pagefind-body\n>{words}</div>".encode())
