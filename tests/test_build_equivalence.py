@@ -8,7 +8,10 @@ its manifest ("build.as_of") the moment of the build that made it: blanked too.
 """
 import datetime as dt
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -214,3 +217,33 @@ def test_a_scheduled_item_coming_due_rebuilds_its_site_and_those_showing_it(demo
         assert {r.site for r in result.sites} == {"qingxiu", "portal"}       # syndicated and tagged: the portal too
     serial(demo, tmp_path / "clean", LATER)
     assert_same(tmp_path / "clean", tmp_path / "fast")
+
+
+SAME_MOMENT = ["2026-11-zz-tongshi-c", "2026-11-aa-tongshi-a", "2026-11-mm-tongshi-b"]
+
+
+def test_items_of_the_same_moment_come_out_alike_whatever_the_hash_seed(demo, tmp_path, keys):
+    """Pelican reads files from a set, whose order follows the process's string hash seed;
+    items of the same moment were listed, and numbered in the search index, in that order.
+    Two builds in processes with different seeds write the same bytes, and list such items
+    by path (newest first, then path: workflow/build/pelican.newest_first)."""
+    source = demo / "content/qingxiu/yaowen/2026-11-zhengqi-mianduimian.md"
+    for n, slug in enumerate(SAME_MOMENT):
+        text = source.read_text(encoding="utf-8")
+        text = re.sub(r"\ndate: [^\n]*", "\ndate: 2026-11-25 10:00", text, count=1)
+        text = re.sub(r"\ntitle: [^\n]*", f"\ntitle: 同一时刻发布的信息{n}", text, count=1)
+        path = demo / "content/qingxiu/yaowen" / f"{slug}.md"
+        path.write_text(text, encoding="utf-8")
+        item = items.load(path, demo)
+        path.write_text(approval.replace_block(item, "approvals", []).replace("\n\n---", "\n---"), encoding="utf-8")
+        forge_approval(path, demo, keys["zhong.shen"], "终审", "lin.hui", append=False)
+    for seed in ("1", "2"):
+        subprocess.run([sys.executable, "-m", "workflow.cli", "--root", str(demo), "build", "--jobs", "1",
+                        "--as-of", AS_OF.strftime("%Y-%m-%dT%H:%M"), "--output", str(tmp_path / seed)],
+                       check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed},
+                       cwd=Path(__file__).parent.parent)
+    assert_same(tmp_path / "1", tmp_path / "2")
+    column = (tmp_path / "1" / "qingxiu/yaowen/index.html").read_text(encoding="utf-8")
+    listed = [column.index(f"{slug}.html") for slug in sorted(SAME_MOMENT)]
+    assert listed == sorted(listed)
+    assert (tmp_path / "1" / "qingxiu/pagefind/pagefind-entry.json").is_file()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -74,6 +75,47 @@ def test_fed_page_by_page_it_holds_what_pagefind_site_holds(tmp_path):
     assert "pagefind.js" in fixed and any(rel.startswith("wasm.") for rel in fixed)
     assert {rel: mine_files.get(rel) for rel in fixed} == {rel: their_files[rel] for rel in fixed}
     assert sorted(rel.split("/")[0] for rel in mine_files) == sorted(rel.split("/")[0] for rel in their_files)
+
+
+def test_a_built_site_reads_as_pagefind_reads_its_whole_pages(demo_output, tmp_path):
+    """The demo's item pages, cut to the part the theme marks, give the records pagefind's
+    own run over the whole pages gives: the same words, titles and metadata, less the
+    footer's emblem it took for every page's image."""
+    ours, theirs = tmp_path / "ours", tmp_path / "theirs"
+    for copy in (ours, theirs):
+        shutil.copytree(demo_output / "portal", copy)
+        shutil.rmtree(copy / search.BUNDLE)
+    pages = [p for p in sorted(ours.rglob("*.html")) if search.MARKER.search(p.read_bytes())]
+    assert len(pages) > 10
+    for page in pages:
+        part = search.searched_part(page.read_bytes())
+        assert part.startswith(b'<html lang="zh-CN"><body><!--pagefind-->') and b"data-pagefind-body" in part
+        assert b"<footer" not in part and b"<nav" not in part.split(b"data-pagefind-body")[0]
+    assert search.index_site(ours) == len(pages)
+    subprocess.run([str(search.executable()), "--site", str(theirs), "--force-language", "zh", "--quiet"],
+                   check=True, capture_output=True)
+
+    def records(bundle):
+        found = []
+        for f in (bundle / "fragment").iterdir():
+            page = json.loads(gzip.decompress(f.read_bytes())[len(b"pagefind_dcd"):])
+            page["meta"] = {k: v for k, v in page["meta"].items() if k not in ("image", "image_alt")}
+            found.append(json.dumps(page, ensure_ascii=False, sort_keys=True))
+        return sorted(found)
+
+    mine = records(ours / search.BUNDLE)
+    assert len(mine) == len(pages) and mine == records(theirs / search.BUNDLE)
+    assert all('"site":' in r and '"date":' in r and '"title":' in r for r in mine)
+
+
+def test_an_unmarked_or_oddly_marked_page_is_sent_whole():
+    page = b'<html><body><article data-pagefind-body>x</article></body></html>'
+    assert search.searched_part(page) == page
+    backwards = b"<!--/pagefind--><article data-pagefind-body>x</article><!--pagefind-->"
+    assert search.searched_part(backwards) == backwards
+    # an end mark inside the item (the editor's) does not cut it short: the theme's is the last
+    inside = b"<h1>a</h1><!--pagefind--><article data-pagefind-body>b<!--/pagefind-->c</article><!--/pagefind--><footer>"
+    assert b"c</article>" in search.searched_part(inside) and b"<footer>" not in search.searched_part(inside)
 
 
 def test_same_pages_in_the_same_order_give_the_same_bytes(tmp_path):
