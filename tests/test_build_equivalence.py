@@ -223,10 +223,10 @@ SAME_MOMENT = ["2026-11-zz-tongshi-c", "2026-11-aa-tongshi-a", "2026-11-mm-tongs
 
 
 def test_items_of_the_same_moment_come_out_alike_whatever_the_hash_seed(demo, tmp_path, keys):
-    """Pelican reads files from a set, whose order follows the process's string hash seed;
-    items of the same moment were listed, and numbered in the search index, in that order.
-    Two builds in processes with different seeds write the same bytes, and list such items
-    by path (newest first, then path: workflow/build/pelican.newest_first)."""
+    """Pelican reads files from a set, whose order follows the process's string hash seed,
+    and pagefind numbers pages in the order they are written (workflow/build/search.py).
+    Two builds in processes with different seeds (forked workers share their parent's)
+    write the same bytes, and list items of the same moment by slug."""
     source = demo / "content/qingxiu/yaowen/2026-11-zhengqi-mianduimian.md"
     for n, slug in enumerate(SAME_MOMENT):
         text = source.read_text(encoding="utf-8")

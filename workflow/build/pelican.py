@@ -66,14 +66,6 @@ def metadata_for(decision: Decision, site, run=None) -> dict:
     }
 
 
-def newest_first(article) -> tuple:
-    """ARTICLE_ORDER_BY: newest first, items of the same moment by path. Pelican's own
-    "reversed-date" leaves ties in the order it read the files (a set: it varies from
-    run to run), which reached the lists and the search index (pagefind numbers pages
-    in the order they are written)."""
-    return -article.date.timestamp(), article.source_path
-
-
 def write_page(generator, writer, save_as: str, template: str, **extra) -> None:
     """A page of our own (withdrawal notice, syndicated copy) through Pelican's Writer,
     which refuses to write a file twice: a page that would land on one Pelican wrote

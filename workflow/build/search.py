@@ -16,8 +16,9 @@ per 0.1 s, too slow for a reply per page, so we speak the same protocol here:
 base64 JSON messages, each followed by a comma.
 
 pagefind numbers pages in the order they are added, so the order must not vary
-between builds of the same content: Pelican writes items in ARTICLE_ORDER_BY
-order, which sitesettings makes total (newest first, then path).
+between builds of the same content: Pelican writes items newest first, and items
+of the same moment by slug (it sorts by slug before it sorts by date; a test
+builds under two hash seeds, since it reads the files from a set).
 """
 from __future__ import annotations
 

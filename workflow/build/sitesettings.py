@@ -114,7 +114,6 @@ def settings_for(site: Site, group: Group, output: Path, mode: str, as_of: dt.da
     from pelican.settings import read_settings  # Pelican only where a site is built
 
     from workflow.build import themefilters
-    from workflow.build.pelican import newest_first
 
     conf = "publishconf.py" if mode == "production" else "pelicanconf.py"
     root = group.root
@@ -137,7 +136,6 @@ def settings_for(site: Site, group: Group, output: Path, mode: str, as_of: dt.da
         "GOVSITE_URL_MODE": mode,
         "CACHE_PATH": str(output.parent / ".cache" / site.id),
         "JINJA_FILTERS": themefilters.FILTERS,
-        "ARTICLE_ORDER_BY": newest_first,
         "GOVSITE_ASSETS": fingerprinted,
         "GOVSITE_GENERATED_ASSETS": made,
         "JINJA_GLOBALS": {"asset": assets.jinja_global(fingerprinted)},
