@@ -32,12 +32,17 @@ MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024
 URL_RE = re.compile(r"\]\([^)\n]*\)|<[a-z][a-z0-9+.-]*:[^>\s]*>|(?:href|src)\s*=\s*(?:\"[^\"]*\"|'[^']*')"
                     r"|(?:https?|ftp)://[^\s<>\"'）)，。；]+|www\.[a-z0-9.-]+[^\s<>\"'）)，。；]*", re.I)
 
-_URL_HINT = re.compile(r"\]\(|:|www\.", re.I)
+# The same matches as URL_RE: every alternative starts with one of these characters, and
+# the lookahead lets the engine pass over the others (most of a Chinese text) at once.
+# (It replaced a pre-check for "](", ":" or "www." that let href="…" and src='…' through.)
+_URL_FAST = re.compile(r"(?=[\]<hsfw])(?:" + URL_RE.pattern + ")", re.I)
+# Each number pattern opens with a lookahead on its first character (as _URL_FAST): the
+# lookbehind that follows would otherwise be tried at every position of the text.
 _EDGE = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
-ID18_RE = re.compile(_EDGE[0] + r"\d{17}[\dXx]" + _EDGE[1])
-ID15_RE = re.compile(_EDGE[0] + r"\d{15}" + _EDGE[1])
-MOBILE_RE = re.compile(_EDGE[0] + r"(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}" + _EDGE[1])
-CARD_RE = re.compile(_EDGE[0] + r"(?:\d{16,19}|\d{4}(?:[- ]\d{4}){3}(?:[- ]?\d{1,3})?)" + _EDGE[1])
+ID18_RE = re.compile(r"(?=\d)" + _EDGE[0] + r"\d{17}[\dXx]" + _EDGE[1])
+ID15_RE = re.compile(r"(?=\d)" + _EDGE[0] + r"\d{15}" + _EDGE[1])
+MOBILE_RE = re.compile(r"(?=[+\d])" + _EDGE[0] + r"(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}" + _EDGE[1])
+CARD_RE = re.compile(r"(?=\d)" + _EDGE[0] + r"(?:\d{16,19}|\d{4}(?:[- ]\d{4}){3}(?:[- ]?\d{1,3})?)" + _EDGE[1])
 CREDIT_CODE_LABEL = re.compile(r"信用代码|社会信用|组织机构代码|纳税人识别号|税号|登记证号")
 
 # Province-level codes of GB/T 2260 (the first two digits of an ID number).
@@ -89,9 +94,7 @@ class Segment:
 
 def blank_urls(text: str) -> str:
     """The text with every URL replaced by spaces (offsets and lines kept)."""
-    if not _URL_HINT.search(text):
-        return text         # every URL_RE alternative needs one of these
-    return URL_RE.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+    return _URL_FAST.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
 
 
 def _strings(value, name):
@@ -298,8 +301,8 @@ def scan_marks(seg: Segment):
 # Every pattern above needs one of these: 11 digits in a row, digits around a
 # separator, or a word of a marking (not 公开 or 密 alone: 政务公开, 密切 are
 # everywhere). Text without any is skipped unscanned.
-MAYBE_RE = re.compile(r"\d{11}|\d[- ]\d{4}|绝密|机密|秘密|保密|涉密|密\s*级|内部(?:资料|文件|材料|使用|刊物|参考|传阅)"
-                      r"|不得公开|不予公开|不宜公开|不公开|外传")
+MAYBE_RE = re.compile(r"(?=[\d绝机秘保涉密内不外])(?:\d{11}|\d[- ]\d{4}|绝密|机密|秘密|保密|涉密|密\s*级"
+                      r"|内部(?:资料|文件|材料|使用|刊物|参考|传阅)|不得公开|不予公开|不宜公开|不公开|外传)")
 
 
 def privacy(item, ctx):

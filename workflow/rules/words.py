@@ -29,8 +29,11 @@ def load(root: Path | None) -> dict[str, dict]:
 
 
 def pattern(words) -> re.Pattern:
-    # Longest first, so a longer listed word wins over a word it contains.
-    return re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))))
+    # Longest first, so a longer listed word wins over a word it contains. The lookahead on
+    # the words' first characters lets the engine pass over every other character at once.
+    first = "".join(sorted({re.escape(w[0]) for w in words if w}))
+    alternatives = "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+    return re.compile(f"(?=[{first}])(?:{alternatives})" if first else alternatives)
 
 
 def sensitive(item, ctx):
