@@ -190,6 +190,18 @@ def test_a_missing_binary_says_what_to_install(tmp_path, monkeypatch):
 @given(st.text(max_size=80))
 def test_the_marker_is_the_attribute_not_the_words(text):
     words = str(escape(text + " data-pagefind-body"))
-    assert not search.MARKER.search(f"<p>{words}</p>".encode())
-    assert search.MARKER.search(f'<article class="{escape(text)}" data-pagefind-body>{words}</article>'.encode())
-    assert search.MARKER.search(f"<div\ndata-pagefind-body\n>{words}</div>".encode())
+    for page in (f"<p>{words}</p>", f"<title>{words}</title><p>{words}</p>"):
+        assert not search.MARKER.search(page.encode()) and not search.opts_in(page.encode())
+    for page in (f'<article class="{escape(text)}" data-pagefind-body>{words}</article>',
+                 f"<div\ndata-pagefind-body\n>{words}</div>",
+                 f"<h1>{words}</h1><p>{words}</p><article data-pagefind-body>{words}</article>"):
+        assert search.MARKER.search(page.encode()) and search.opts_in(page.encode())
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["<", ">", " ", "\n", "=", "/", "a", "p", "data-pagefind-body", "data-pagefind-bodyx",
+                                 '"', "中"]), max_size=30).map("".join))
+def test_opts_in_answers_as_the_marker_over_the_whole_page(page):
+    """opts_in starts its search late (at the tag before the words): the same answer as
+    searching the whole page."""
+    assert search.opts_in(page.encode()) == bool(search.MARKER.search(page.encode()))

@@ -13,7 +13,8 @@ renders the rest, and only the writing of the index waits for Pelican. A one-ite
 change rebuilds its site's index on every build: this takes it off the critical
 path (README "Performance"). The pagefind Python API's own client reads one reply
 per 0.1 s, too slow for a reply per page, so we speak the same protocol here:
-base64 JSON messages, each followed by a comma.
+base64 JSON messages, each followed by a comma. pagefind is given only the part of
+an item page the theme marks for it (`searched_part`).
 
 pagefind numbers pages in the order they are added, so the order must not vary
 between builds of the same content: Pelican writes items newest first, and items
@@ -53,8 +54,12 @@ def executable() -> Path:
     return exe
 
 
-def _error(message: str) -> BuildError:
-    return BuildError(message)
+def opts_in(page: bytes) -> bool:
+    """Does a tag of the page carry data-pagefind-body (not merely the words)? The regex
+    starts at the tag before the words' first occurrence: a match's "<" is the last one
+    before its words (in the regex, no "<" comes between)."""
+    first = page.find(b"data-pagefind-body")
+    return first >= 0 and MARKER.search(page, max(page.rfind(b"<", 0, first), 0)) is not None
 
 
 def searched_part(page: bytes) -> bytes:
@@ -80,7 +85,7 @@ class Indexer:
         try:
             exe = executable()
         except (ImportError, FileNotFoundError) as exc:
-            raise _error(f"找不到 pagefind 扩展版（中文分词）：{exc}；请安装 pagefind[extended]") from exc
+            raise BuildError(f"找不到 pagefind 扩展版（中文分词）：{exc}；请安装 pagefind[extended]") from exc
         self.site_dir.mkdir(parents=True, exist_ok=True)
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115  (closed by close())
         # cwd: a page given by its path relative to the site gets the URL `pagefind --site` gives it
@@ -151,21 +156,21 @@ class Indexer:
             reply = json.loads(base64.b64decode(message))
             self._replies[reply.get("message_id") or 0] = reply["payload"]
 
-    def _wait(self, message_id: int) -> dict:
+    def _wait(self, message_id: int, what: str = "") -> dict:
         self._pump(until=message_id)
         reply = self._replies.pop(message_id, None) or self._replies.get(0) or \
             {"type": "Error", "message": "pagefind 进程意外退出"}
         if reply.get("type") == "Error":
-            raise self._failed(str(reply.get("message", ""))[:500])
+            raise self._failed(f"{what}{str(reply.get('message', ''))[:500]}")
         return reply
 
     def _ask(self, payload: dict) -> dict:
         return self._wait(self._post(payload))
 
-    def _failed(self, why: str):
+    def _failed(self, why: str) -> BuildError:
         self._stderr.seek(0)
         err = self._stderr.read().decode("utf-8", "replace").strip()[-500:]
-        return _error(f"网站 {self.site_dir.name} 的搜索索引生成失败：{why}{'；' + err if err else ''}")
+        return BuildError(f"网站 {self.site_dir.name} 的搜索索引生成失败：{why}{'；' + err if err else ''}")
 
     # -- the index ---------------------------------------------------------------------
 
@@ -175,7 +180,7 @@ class Indexer:
         if path.suffix != ".html":
             return
         data = path.read_bytes()
-        if not MARKER.search(data):
+        if not opts_in(data):
             return
         rel = path.relative_to(self.site_dir).as_posix()
         if rel in self._pages:          # Pelican refuses to write a page twice; so do we
@@ -201,8 +206,8 @@ class Indexer:
         if self._writing is None:
             return 0
         self._wait(self._writing)
-        for message_id in self._pages.values():
-            self._wait(message_id)
+        for rel, message_id in self._pages.items():
+            self._wait(message_id, f"页面 {rel}：")
         self._written()
         return len(self._pages)
 
@@ -211,6 +216,8 @@ class Indexer:
         background thread, not done, and exits on the spot when its input closes: files
         were cut short. A file is written once pagefind has closed it."""
         fds, bundle = Path(f"/proc/{self._proc.pid}/fd"), str(self.site_dir / BUNDLE) + os.sep
+        if not fds.is_dir():
+            raise self._failed("需要 Linux 的 /proc 才能确认索引文件已经写完")
         deadline = time.monotonic() + 60
 
         def still_open() -> bool:
