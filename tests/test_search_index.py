@@ -7,6 +7,7 @@ import gzip
 import json
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -174,6 +175,40 @@ def test_pagefind_dying_is_an_error_naming_the_site_not_a_hang(tmp_path, when):
                     index.page_written(site / rel)
             index.write()
             index.finish()
+    assert not (site / search.BUNDLE).exists()
+
+
+def test_a_pagefind_that_stops_answering_fails_the_build_instead_of_hanging_it(tmp_path, monkeypatch):
+    """A stand-in that reads its input and never answers (the real binary cannot be made to
+    hang on purpose): the wait gives up after `patience` and names the site."""
+    mute = tmp_path / "pagefind_extended"
+    mute.write_text("#!/bin/sh\nexec sleep 600\n")     # reads nothing, says nothing, ignores closed pipes
+    mute.chmod(0o755)
+    monkeypatch.setattr(search, "executable", lambda: mute)
+    monkeypatch.setattr(search.Indexer, "patience", 0.5)
+    before = _children()
+    started = time.monotonic()
+    with pytest.raises(BuildError, match="网站 site 的搜索索引生成失败.*没有响应"):
+        search.Indexer(write_site(tmp_path / "site"))
+    assert time.monotonic() - started < 5             # and the stand-in was stopped, not waited for
+    assert _children() <= before                       # nor left running
+
+
+def _children() -> set[int]:
+    """This process's live child processes."""
+    found = set()
+    for task in Path("/proc/self/task").iterdir():
+        found |= {int(pid) for pid in (task / "children").read_text().split()}
+    return found
+
+
+def test_the_pagefind_process_ends_with_the_indexer_even_when_the_build_fails(tmp_path):
+    site = write_site(tmp_path / "site")
+    with pytest.raises(RuntimeError), search.Indexer(site) as index:
+        index.page_written(site / PAGES[0][0])
+        proc = index._proc
+        raise RuntimeError("Pelican failed")
+    assert proc.poll() is not None
     assert not (site / search.BUNDLE).exists()
 
 

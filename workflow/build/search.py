@@ -80,6 +80,8 @@ class Indexer:
     Pelican never waits for pagefind: what pagefind has not read yet is queued here
     and handed over whenever its pipe has room (one process, no thread)."""
 
+    patience = 600.0      # seconds without a sign from pagefind before the build gives up on it
+
     def __init__(self, site_dir: Path):
         self.site_dir = Path(site_dir)
         try:
@@ -103,11 +105,15 @@ class Indexer:
         self._pages: dict[str, int] = {}          # relative path -> message id
         self._writing: int | None = None          # the message asking to write the index
         self._started = False
-        self._index = self._ask({"type": "NewIndex", "config": CONFIG})["index_id"]
-        warm = self._ask({"type": "NewIndex", "config": CONFIG})["index_id"]
-        self._post({"type": "AddRecord", "index_id": warm, "url": "/", "content": WARM_UP, "language": "zh",
-                    "meta": None, "filters": None, "sort": None})
-        self._post({"type": "DeleteIndex", "index_id": warm})
+        try:
+            self._index = self._ask({"type": "NewIndex", "config": CONFIG})["index_id"]
+            warm = self._ask({"type": "NewIndex", "config": CONFIG})["index_id"]
+            self._post({"type": "AddRecord", "index_id": warm, "url": "/", "content": WARM_UP, "language": "zh",
+                        "meta": None, "filters": None, "sort": None})
+            self._post({"type": "DeleteIndex", "index_id": warm})
+        except BaseException:
+            self.close(failed=True)
+            raise
 
     # -- the protocol ------------------------------------------------------------------
 
@@ -124,8 +130,10 @@ class Indexer:
         while True:
             if self._gone or (until is not None and until in self._replies) or (flush and not self._queue):
                 return
-            wait = None if until is not None or flush else 0
+            wait = self.patience if until is not None or flush else 0
             readable, writable, _ = select.select([self._from], [self._to] if self._queue else [], [], wait)
+            if wait and not (readable or writable):
+                raise self._failed(f"pagefind {wait:.0f} 秒没有响应，已停止等待（可能卡住了），请重新构建")
             if writable:
                 try:
                     n = os.write(self._to, self._queue[0])
@@ -234,7 +242,10 @@ class Indexer:
                 raise self._failed("索引文件一分钟内没有写完")
             time.sleep(0.002)
 
-    def close(self) -> None:
+    def close(self, failed: bool = False) -> None:
+        """End pagefind: it exits when its input closes; after a failure it is not asked."""
+        if failed:
+            self._proc.kill()
         for pipe in (self._proc.stdin, self._proc.stdout):
             try:
                 if pipe:
@@ -251,8 +262,8 @@ class Indexer:
     def __enter__(self) -> Indexer:
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, kind, value, traceback) -> None:
+        self.close(failed=kind is not None)
 
 
 def index_site(site_dir: Path) -> int:
