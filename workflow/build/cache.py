@@ -132,7 +132,6 @@ class BuildCache:
         os.replace(path, target)
 
 
-
 def write_file(path: Path, data: bytes) -> None:
     """`data` as the file at `path`, whole or not at all (written beside it, then renamed)."""
     path = Path(path)

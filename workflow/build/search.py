@@ -104,7 +104,6 @@ class Indexer:
         self._gone = False
         self._pages: dict[str, int] = {}          # relative path -> message id
         self._writing: int | None = None          # the message asking to write the index
-        self._started = False
         try:
             self._index = self._ask({"type": "NewIndex", "config": CONFIG})["index_id"]
             warm = self._ask({"type": "NewIndex", "config": CONFIG})["index_id"]
@@ -156,7 +155,7 @@ class Indexer:
             self._gone = True
             return
         self._partial.append(chunk)
-        if b"," not in chunk:       # the files of an index come as one long reply
+        if b"," not in chunk:       # a reply longer than one read: wait for its end
             return
         *messages, rest = b"".join(self._partial).split(b",")
         self._partial = [rest]
@@ -198,8 +197,7 @@ class Indexer:
 
     def write(self) -> None:
         """Once every page is in: have pagefind build and write the index (the caller
-        works on meanwhile)."""
-        self._started = True
+        works on meanwhile). Called again with no page in, it only clears the bundle."""
         shutil.rmtree(self.site_dir / BUNDLE, ignore_errors=True)
         if self._pages:         # pagefind takes messages in order: after every page
             self._writing = self._post({"type": "WriteFiles", "index_id": self._index,
@@ -209,7 +207,7 @@ class Indexer:
     def finish(self) -> int:
         """Wait for the index (none when no page opted in); the number of pages handed
         to pagefind (it leaves out any without a data-pagefind-body element)."""
-        if not self._started:
+        if self._writing is None:       # write() not called, or no page opted in
             self.write()
         if self._writing is None:
             return 0
