@@ -8,6 +8,8 @@ web root, so nothing here is ever deployed or served by a site.
                         is not rebuilt
     deferred/<site>.json     every link of its pages into other sites (read when
                         one of its targets no longer resolves)
+    pagelinks/<site>.pickle  the ids and links of its pages, by their bytes: a page
+                        built again as it was is not parsed again (build/pagelinks.py)
     decisions/<site>.pickle  the gate's decisions (workflow/gate/store.py)
     sites/<site>.pickle      what the build needs of a site's decisions as a whole,
                         and when that holds (workflow/build/summary.py)
@@ -127,9 +129,20 @@ class BuildCache:
 
     def adopt_deferred(self, sid: str, path: Path) -> None:
         """A site's links as its worker wrote them (pipeline.deferred_file), now its last build's."""
-        target = self.dir / "deferred" / f"{sid}.json"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(path, target)
+        _adopt(path, self.dir / "deferred" / f"{sid}.json")
+
+    def pagelinks(self, sid: str, key: str):
+        """The ids and links of a site's pages as its last build read them (with the same `key`)."""
+        from workflow.build.pagelinks import PageLinks
+        return PageLinks.load(self.dir / "pagelinks" / f"{sid}.pickle", key)
+
+    def adopt_pagelinks(self, sid: str, path: Path) -> None:
+        _adopt(path, self.dir / "pagelinks" / f"{sid}.pickle")
+
+
+def _adopt(path: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(path, target)
 
 
 def write_file(path: Path, data: bytes) -> None:

@@ -17,17 +17,15 @@ import urllib.parse
 from collections.abc import Collection
 from pathlib import Path
 
-import lxml.etree
-
+from workflow.build.pagelinks import PageLinks
 from workflow.model.findings import ERROR, Finding
-from workflow.model.html import parse_html, url_elements, urls_in
+from workflow.model.html import parse_html, urls_in
 from workflow.policy.allowlist import allowlist_for
 from workflow.policy.urls import parse
 
 _CSS_URL = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)|@import\s+(['"])(.*?)\3""", re.I | re.S)
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
-_HTML_PARSER = lxml.etree.HTMLParser(no_network=True)
 ELSEWHERE = object()     # the link points into another site: resolved once every site is built
 
 
@@ -79,7 +77,8 @@ class Resolver:
         self.preview = mode != "production"
         self.domains = {s.domain.lower(): sid for sid, s in group.sites.items() if s.domain}
         self.sites = set(self.domains.values())
-        self.ids: dict[Path, set] = {}
+        self.ids: dict[Path, frozenset] = {}
+        self.pages = PageLinks()                    # pages of other sites, read for their anchors
         self.seen: dict[tuple, object] = {}
         self.parsed: dict[str, object] = {}
 
@@ -163,35 +162,37 @@ class Resolver:
         absolute = head in ("/", "\\") or self.parse(url).scheme is not None
         return sid, page if head in ("#", "?", "") else None if absolute else page.parent, url
 
-    def _ids(self, page: Path) -> set:
+    def _ids(self, page: Path) -> frozenset:
         if page not in self.ids:
-            root = _page_root(page)
-            self.ids[page] = _page_ids(root) if root is not None else set()
+            found = self.pages.read(page)
+            self.ids[page] = found[0] if found is not None else frozenset()
         return self.ids[page]
 
 
-def check_site(staging: Path, group, sid: str, mode: str):
+def check_site(staging: Path, group, sid: str, mode: str, read: PageLinks | None = None):
     """Findings for the links of one built site (`staging/sid`) that stay in it, and
     the links into other sites, deferred as (page "site/…", url, text, line) for
-    `resolve_deferred` (plain values: the build remembers them for sites it does not rebuild)."""
+    `resolve_deferred` (plain values: the build remembers them for sites it does not rebuild).
+    `read`: the pages' ids and links as its last build read them (a page with the same
+    bytes is not parsed again); it takes those of every page read now."""
     resolver = Resolver(staging, group, mode)
+    read = resolver.pages = read if read is not None else PageLinks()    # an anchor's page is read once
     site_dir = resolver.staging / sid
     pages: dict[str, list[Finding]] = {}
     deferred = []
     for page in sorted(site_dir.rglob("*.html")):
-        root = _page_root(page)
-        if root is None:
+        found = read.read(page)
+        if found is None:
             continue
-        resolver.ids.setdefault(page, _page_ids(root))
+        ids, links = found
+        resolver.ids.setdefault(page, ids)
         rel = page.relative_to(resolver.staging).as_posix()
-        for f in urls_in(url_elements(root)):
-            if f.tag in ("form", "button", "input") or f.attr == "content":
-                continue
-            why = resolver.problem(f.url, page, sid, within=site_dir)
+        for url, text, line in links:
+            why = resolver.problem(url, page, sid, within=site_dir)
             if why is ELSEWHERE:
-                deferred.append((rel, f.url, f.text, f.line))
+                deferred.append((rel, url, text, line))
             elif why:
-                _broken(pages, rel, f.url, f.text, f.line, why)
+                _broken(pages, rel, url, text, line, why)
     return pages, deferred
 
 
@@ -276,14 +277,3 @@ def _file(candidate: Path, path: str, output: Path) -> Path | None:
     except (OSError, ValueError):
         return None
 
-
-def _page_root(page: Path):
-    try:
-        return lxml.etree.parse(str(page), _HTML_PARSER).getroot()
-    except (OSError, ValueError, lxml.etree.ParserError):
-        return None
-
-
-def _page_ids(root) -> set:
-    # plain str: lxml's "smart" strings would keep every page's tree alive in the cache
-    return {str(v) for v in root.xpath("//@id")} | {str(v) for v in root.xpath("//a/@name")}

@@ -142,7 +142,7 @@ def _build(group: Group, only, output: Path, mode: str, as_of, echo, jobs: int, 
     shutil.rmtree(staging, ignore_errors=True)
     info = build_info(group, mode, as_of)
     try:
-        built = build_sites(stale, run, staging, sums, cache, info, jobs, echo)
+        built = build_sites(stale, run, staging, sums, cache, info, jobs, echo, env)
         result.sites = [b.result for b in built]
         entries = remember_sites(last, prints, built)
         # Links into other sites are resolved again when either end was rebuilt, whichever
@@ -163,6 +163,7 @@ def _build(group: Group, only, output: Path, mode: str, as_of, echo, jobs: int, 
         swap_in(staging, output, [s.id for s in stale])
         for sid in fresh:
             cache.adopt_deferred(sid, deferred_file(staging, sid))
+            cache.adopt_pagelinks(sid, pagelinks_file(staging, sid))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     cache.save_sites(entries)
@@ -235,8 +236,14 @@ def deferred_file(staging: Path, sid: str) -> Path:
     return staging / ".links" / f"{sid}.json"
 
 
+def pagelinks_file(staging: Path, sid: str) -> Path:
+    return staging / ".links" / f"{sid}.pages.pickle"
+
+
 def build_sites(sites, run: Run, staging: Path, sums: dict, cache: BuildCache, info: dict, jobs: int,
-                echo) -> list[Built]:
+                echo, env: str = "") -> list[Built]:
+    """`env`: what every page is made with (cache.environment): the pages' links read by
+    the last build are used again only when it is unchanged (workflow/build/pagelinks.py)."""
     group, mode = run.group, run.mode
     order = sorted(sites, key=lambda s: -len(sums[s.id].digests))
 
@@ -253,7 +260,9 @@ def build_sites(sites, run: Run, staging: Path, sums: dict, cache: BuildCache, i
                                 written=index.page_written)
             clock.lap("pelican")
             index.write()
-            pages, deferred = linkgraph.check_site(staging, group, site_id, mode)
+            read = cache.pagelinks(site_id, env)
+            pages, deferred = linkgraph.check_site(staging, group, site_id, mode, read)
+            read.save(pagelinks_file(staging, site_id))
             buildcache.write_deferred(deferred_file(staging, site_id), deferred)
             targets = linkgraph.targets(staging, group, deferred, mode)
             clock.lap("links")
