@@ -16,7 +16,7 @@ govsite build at one fixed moment (--as-of):
      process with --jobs J (as N CI runners would, one at a time here), then
      `govsite merge`; the simulated wall time of N runners is index + the slowest
      shard + merge, and the speed-up is the cold build's time over it.
-Each stage runs in its own subprocess: wall time, CPU time (user + system,
+Each stage runs in its own subprocess, after os.sync(): wall time, CPU time (user + system,
 all processes), and peak RSS as ru_maxrss of that process tree (the largest
 single process) and as the sampled sum over the tree. Prints a table, then as
 its last line one JSON object.
@@ -71,6 +71,9 @@ def tree_rss(pid: int) -> int:
 
 
 def measure(name: str, cmd: list[str], cwd: Path, env: dict | None = None, ok=(0,)) -> dict:
+    # Each step starts on a settled disk: the gigabytes a cold build wrote are still being
+    # written back when the next step starts, and that is not the next step's cost.
+    os.sync()
     started = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     peak = [0]

@@ -171,6 +171,30 @@ def test_the_scan_sees_every_kind_of_change_under_a_site(tmp_path):
     assert summary.scan(site) == summary.scan(site)
 
 
+def test_the_scan_of_a_large_group_in_processes_is_the_scan_in_one(tmp_path):
+    folders = []
+    for n in range(summary.SCAN_APART + 5):
+        folder = tmp_path / f"site{n:03d}"
+        (folder / "col").mkdir(parents=True)
+        for k in range(n % 7):
+            (folder / "col" / f"{k}.md").write_text("一" * k)
+        folders.append(folder)
+    serial = {f: summary.scan(f) for f in folders}
+    assert summary.scan_all(folders, jobs=2) == serial
+    (folders[17] / "col" / "new.md").write_text("新")
+    now = summary.scan_all(folders, jobs=3)
+    assert [f for f in folders if now[f] != serial[f]] == [folders[17]]
+
+
+def test_inputs_now_are_the_same_when_split_over_processes(demo, monkeypatch):
+    from workflow.gate.store import decisions_keys
+
+    group = load_group(demo)
+    alone = summary.inputs_now(group, decisions_keys(group), History(demo))
+    monkeypatch.setattr(summary, "SCAN_APART", 1)
+    assert summary.inputs_now(group, decisions_keys(group), History(demo), jobs=2) == alone
+
+
 def test_a_commit_changes_the_history_key_of_its_site_only(tmp_path):
     root = tmp_path / "repo"
     for sid in ("portal", "qingxiu"):

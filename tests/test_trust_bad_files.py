@@ -120,3 +120,35 @@ def test_no_file_makes_the_gate_raise(group, data):
     assert not any(f.rule == "internal.error" for f in d.findings), [f.format() for f in d.findings]
     for f in d.findings:
         assert f.path == "content/portal/yaowen/fuzz.md" and f.message
+
+
+def test_a_data_file_of_too_many_nodes_is_refused_with_or_without_aliases():
+    from workflow.model import yamlio
+
+    many = "".join(f"- {n}\n" for n in range(yamlio.MAX_NODES + 10))      # no alias, too many nodes
+    assert "别名" in (yamlio.load(many, aliases="bounded").error or "")
+    assert yamlio.load(many[:4000], aliases="bounded").error is None
+    assert "别名" in (yamlio.load("[" + "?," * (yamlio.MAX_NODES // 2) + "]", aliases="bounded").error or "")
+    assert "别名" in (yamlio.load(alias_bomb(), aliases="bounded").error or "")
+
+
+def _nodes(node) -> int:
+    import yaml
+    if isinstance(node, yaml.SequenceNode):
+        return 1 + sum(_nodes(n) for n in node.value)
+    if isinstance(node, yaml.MappingNode):
+        return 1 + sum(_nodes(k) + _nodes(v) for k, v in node.value)
+    return 1
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="?-:[]{},\n a'\"#|>", max_size=60))
+def test_without_an_alias_a_document_has_at_most_three_nodes_a_character(text):
+    """Why the bounded loader walks only documents with a * or of MAX_NODES / 3 characters
+    ("?" alone is a mapping of two empty nodes)."""
+    import yaml
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return
+    assert node is None or _nodes(node) <= 3 * len(text)

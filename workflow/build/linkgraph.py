@@ -196,14 +196,17 @@ def check_site(staging: Path, group, sid: str, mode: str, read: PageLinks | None
     return pages, deferred
 
 
-def targets(staging: Path, group, deferred, mode: str) -> list[tuple[str, str]]:
-    """One (page, url) for each way the deferred links resolve (Resolver.link_key): the
-    link to the portal on every page of a site is one target. The build keeps these for
-    every site and resolves them each time; a site's every link only when one breaks."""
+def targets(staging: Path, group, deferred, mode: str) -> list[tuple[str, str, str | None]]:
+    """One (page, url, site it leads into) for each way the deferred links resolve
+    (Resolver.link_key): the link to the portal on every page of a site is one target.
+    The build keeps these for every site and resolves them each time; a site's every
+    link only when one breaks."""
     resolver = Resolver(staging, group, mode)
-    found: dict[tuple, tuple[str, str]] = {}
+    found: dict[tuple, tuple[str, str, str | None]] = {}
     for rel, url, _, _ in deferred:
-        found.setdefault(resolver.text_key(rel, url), (rel, url))
+        key = resolver.text_key(rel, url)
+        if key not in found:
+            found[key] = (rel, url, resolver.site_of(url, rel))
     return sorted(found.values())
 
 
@@ -217,14 +220,16 @@ def resolve_targets(staging: Path, group, sites: dict[str, list], occurrences, p
     `last`: per site, its broken targets as the last build found them ([page, url, why]);
     a target from a site not `rebuilt` into a site not `rebuilt` keeps that verdict (both
     ends are as they were), so a change resolves what it touched, not the group's every
-    link. `verdicts` receives the broken targets found now, in that form."""
+    link (the site a target leads into is as `targets` found it: the group's shape and
+    the build mode, which it rests on, rebuild every site when they change).
+    `verdicts` receives the broken targets found now, in that form."""
     resolver = Resolver(staging, group, mode)
     for sid, found in sites.items():
         broken = {}
         held = None if last is None or sid in rebuilt or sid not in last else \
             {(rel, url): why for rel, url, why in last[sid]}
-        for rel, url in found:
-            if held is not None and (into := resolver.site_of(url, rel)) is not None and into not in rebuilt:
+        for rel, url, into in found:
+            if held is not None and into is not None and into not in rebuilt:
                 why = held.get((rel, url))
             else:
                 why = resolver.problem(url, resolver.site_root(sid) / rel.partition("/")[2], sid)

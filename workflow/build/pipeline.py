@@ -108,7 +108,7 @@ def _build(group: Group, only, output: Path, mode: str, as_of, echo, jobs: int, 
     run = Run(group, as_of, mode, gate, **({"before_fork": before_fork} if before_fork else {}))
     # Sites whose decisions hold as remembered are not read (workflow/build/summary.py);
     # a review preview and a shard decide every item (from the index, for a shard).
-    now = summaries.inputs_now(group, keys, gate.checker.history)
+    now = summaries.inputs_now(group, keys, gate.checker.history, jobs, run.before_fork)
     kept = {} if taken or mode == "review" or not incremental else \
         {sid: s for sid, s in cache.summaries(group.sites).items() if s.holds(now[sid], as_of, group.root)}
     folders = summaries.folders(group)

@@ -233,7 +233,9 @@ def _load_with(cls: _LoaderClass, text: str, line_of: _Lines, aliases: str, quie
         loader = cls(text)       # the pure-Python reader refuses control characters right here
         node = loader.get_single_node()
         if node is not None:
-            if aliases == "bounded":
+            # without an alias (*) a document has at most three nodes a character ("?" alone
+            # is a mapping of two empty nodes): a short one has nothing to walk
+            if aliases == "bounded" and ("*" in text or 3 * len(text) > MAX_NODES):
                 _bound(node)
             data = loader.construct_document(node)
             _depth(data, node)
