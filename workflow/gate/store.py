@@ -98,8 +98,9 @@ def decisions_keys(group: Group) -> dict[str, str]:
     keys, the city's policy files, the group's shape and the site's own site.yaml. Not the
     day: a decision that read the day says so (Decision.day) and holds for that day only."""
     root = group.root
-    common = [*code(), "keys", *tree(root / "keys"), "policy", *tree(root / "policy"), *group_config(group)]
-    return {s.id: digest([*common, s.id, (s.dir / "site.yaml").read_bytes()]) for s in group.sites.values()}
+    # the group's part digested once: it names every site, and is part of every site's key
+    common = digest([*code(), "keys", *tree(root / "keys"), "policy", *tree(root / "policy"), *group_config(group)])
+    return {s.id: digest([common, s.id, (s.dir / "site.yaml").read_bytes()]) for s in group.sites.values()}
 
 
 class DecisionFiles:
