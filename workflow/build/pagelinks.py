@@ -9,17 +9,13 @@ resolve is worked out again every time (workflow/build/linkgraph.py).
 from __future__ import annotations
 
 import hashlib
-import io
 import pickle
 import sys
 from pathlib import Path
 
-import lxml.etree
-
-from workflow.model.html import url_elements, urls_in
+from workflow.model.html import parse_page, url_elements, urls_in
 
 FORMAT = 1
-_HTML_PARSER = lxml.etree.HTMLParser(no_network=True)
 
 # (ids, links): the page's id and <a name> values, and (url, text, line) of every link
 # check_site follows (not forms, not <meta content>)
@@ -65,10 +61,7 @@ class PageLinks:
 
 
 def _parse(data: bytes) -> Read | None:
-    try:
-        root = lxml.etree.parse(io.BytesIO(data), _HTML_PARSER).getroot()
-    except (ValueError, lxml.etree.ParserError):
-        return None
+    root = parse_page(data)
     if root is None:
         return None
     # plain, interned str: lxml's "smart" strings would keep every page's tree alive,

@@ -241,7 +241,7 @@ def pagelinks_file(staging: Path, sid: str) -> Path:
 
 
 def build_sites(sites, run: Run, staging: Path, sums: dict, cache: BuildCache, info: dict, jobs: int,
-                echo, env: str = "") -> list[Built]:
+                echo, env: str) -> list[Built]:
     """`env`: what every page is made with (cache.environment): the pages' links read by
     the last build are used again only when it is unchanged (workflow/build/pagelinks.py)."""
     group, mode = run.group, run.mode

@@ -6,6 +6,7 @@ reads only the elements of a parsed page that hold a URL.
 """
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -172,6 +173,14 @@ _URL_TAGS = tuple(_ATTRS_OF)
 # href on an element that is not meant to have one (svg, hostile markup): rare, found apart
 _ODD_HREF = lxml.etree.XPath("//*[@href][not(" + " or ".join(
     f"self::{tag}" for tag, attrs in URL_ATTRS.items() if "href" in attrs) + ")]")
+
+
+def parse_page(data: bytes) -> lxml.etree._Element | None:
+    """A built page's tree (for url_elements and its ids), or None when it has none."""
+    try:
+        return lxml.etree.parse(io.BytesIO(data), _HTML_PARSER).getroot()
+    except (ValueError, lxml.etree.ParserError):
+        return None
 
 
 def url_elements(root: lxml.etree._Element) -> list[Element]:
