@@ -83,3 +83,39 @@ def test_resolving_never_leaves_the_content_folder_or_crashes(url):
     if target is not None and target.relpath is not None:
         parts = target.relpath.split("/")
         assert parts[0] == "content" and len(parts) == 4 and ".." not in parts and parts[1] in group.sites
+
+
+internal = st.sampled_from(["../tzgg/mu-biao.md", "../tzgg/bu-cunzai.md", "{filename}/yaowen/x.md", "/x.md",
+                            "../../district/yaowen/y.md", "/portal/index.html", "../tzgg/", "../nocolumn/z.md",
+                            "https://www.gov.cn/a", "mailto:a@b.cn", "#top", "tu.png", "//cdn.gov.cn/x"])
+md_bodies = st.lists(st.one_of(st.builds(lambda bang, url: f"{bang}[链]({url})", st.sampled_from(["", "!"]), internal),
+                               st.builds(lambda url: f"[r]\n\n[r]: {url}\n", internal),
+                               st.sampled_from(["正文。", "\n\n", "`[a](../tzgg/q.md)`", "\\[a](../tzgg/q.md)"])),
+                     max_size=5).map("".join)
+
+
+@given(body=md_bodies)
+def test_a_markdown_only_body_is_judged_alike_with_or_without_parsing_its_html(body):
+    """rules/itemlinks.py skips parsing the HTML of a body whose URLs (read from cmark's
+    markup) name no item: its findings and links are those the full path gives."""
+    import hashlib
+    from types import SimpleNamespace
+
+    from tests.repo import DEMO
+    from workflow.rules import itemlinks as rule
+    from workflow.rules import links
+    from workflow.rules.checker import Checker
+
+    group = load_group(DEMO)
+
+    def judged(fast):
+        item = SimpleNamespace(body=body, relpath="content/portal/yaowen/x.md", site_id="portal", body_line=8,
+                               sha256=hashlib.sha256(body.encode()).hexdigest(), links=None)
+        ctx = Checker(group)
+        if not fast:
+            ctx.remember(("cmark-urls", item.relpath, item.sha256), lambda: None)
+        found = [(f.rule, f.line, f.message) for f in rule.check(item, ctx)]
+        return found, item.links
+
+    assert links.cmark_urls is rule.cmark_urls
+    assert judged(fast=True) == judged(fast=False)

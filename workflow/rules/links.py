@@ -114,16 +114,22 @@ def parsed(item, ctx):
 _CMARK_URL = re.compile(r'<(?:a href|img src)="([^"]*)"')
 
 
+def cmark_urls(item, ctx) -> list[str] | None:
+    """Every URL of a Markdown-only body, read from cmark's own markup without parsing it
+    (tests/test_links_items.py: the same URLs the parser finds); None when the body has
+    raw HTML, which only the parser reads right."""
+    if "<" in item.body:
+        return None
+    return ctx.remember(("cmark-urls", item.relpath, item.sha256),
+                        lambda: [htmlmod.unescape(m[1]) for m in _CMARK_URL.finditer(body_html(item, ctx))])
+
+
 def _all_plain(item, allow, ctx) -> bool:
     """A Markdown-only body whose every URL passes and none is a root path: nothing to
-    report, decided from cmark's own markup without parsing it (most bodies)."""
-    if "<" in item.body:
-        return False
-    for m in _CMARK_URL.finditer(body_html(item, ctx)):
-        url = htmlmod.unescape(m[1])
-        if allow.refusal(url) is not None or re.match(r"^\s*/(?![/\\])", url):
-            return False
-    return True
+    report, decided without parsing its HTML (most bodies)."""
+    urls = cmark_urls(item, ctx)
+    return urls is not None and not any(allow.refusal(url) is not None or re.match(r"^\s*/(?![/\\])", url)
+                                        for url in urls)
 
 
 def not_allowed(item, ctx):
