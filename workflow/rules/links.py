@@ -114,14 +114,18 @@ def parsed(item, ctx):
 _CMARK_URL = re.compile(r'<(?:a href|img src)="([^"]*)"')
 
 
+def urls_in_cmark(html: str) -> list[str]:
+    """Every URL of cmark's own markup, read without parsing it (tests/test_links_items.py:
+    the same URLs the parser finds)."""
+    return [htmlmod.unescape(m[1]) for m in _CMARK_URL.finditer(html)]
+
+
 def cmark_urls(item, ctx) -> list[str] | None:
-    """Every URL of a Markdown-only body, read from cmark's own markup without parsing it
-    (tests/test_links_items.py: the same URLs the parser finds); None when the body has
-    raw HTML, which only the parser reads right."""
+    """Every URL of a Markdown-only body (`urls_in_cmark`), once per item and run; None
+    when the body has raw HTML, which only the parser reads right."""
     if "<" in item.body:
         return None
-    return ctx.remember(("cmark-urls", item.relpath, item.sha256),
-                        lambda: [htmlmod.unescape(m[1]) for m in _CMARK_URL.finditer(body_html(item, ctx))])
+    return ctx.remember(("cmark-urls", item.relpath, item.sha256), lambda: urls_in_cmark(body_html(item, ctx)))
 
 
 def _all_plain(item, allow, ctx) -> bool:
