@@ -247,3 +247,27 @@ def test_items_of_the_same_moment_come_out_alike_whatever_the_hash_seed(demo, tm
     listed = [column.index(f"{slug}.html") for slug in sorted(SAME_MOMENT)]
     assert listed == sorted(listed)
     assert (tmp_path / "1" / "qingxiu/pagefind/pagefind-entry.json").is_file()
+
+
+def test_a_rebuilt_site_keeps_the_search_records_of_pages_as_they_were(demo, tmp_path, keys, monkeypatch):
+    """Rebuilt for one edited item, the portal hands pagefind its other pages as last time:
+    their records are the last build's files (checked against its manifest), not written
+    again, and the output is still that of a clean build."""
+    from workflow.build import search
+
+    fast(demo, tmp_path / "fast")
+    finished = {}
+    real = search.Indexer.finish
+
+    def finish(self):
+        handed = real(self)
+        finished[self.site_dir.name] = (handed, len(self._reused), len(self.fragments))
+        return handed
+
+    monkeypatch.setattr(search.Indexer, "finish", finish)
+    _edit(demo, keys)
+    build(demo, output=tmp_path / "fast", as_of=AS_OF, echo=lambda *_: None, jobs=1, incremental=True)
+    handed, reused, named = finished["portal"]
+    assert named == handed > 10 and handed - 2 <= reused < handed     # the edited page (and its neighbours) not
+    serial(demo, tmp_path / "clean")
+    assert_same(tmp_path / "clean", tmp_path / "fast")

@@ -4,6 +4,7 @@ for the same pages in the same order; a clear error, not a hang, when pagefind d
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import shutil
 import subprocess
@@ -240,3 +241,137 @@ def test_opts_in_answers_as_the_marker_over_the_whole_page(page):
     """opts_in starts its search late (at the tag before the words): the same answer as
     searching the whole page."""
     assert search.opts_in(page.encode()) == bool(search.MARKER.search(page.encode()))
+
+
+# -- a site rebuilt: the records of pages given as last time are reused --------------
+
+MARKED = [p for p in PAGES if p[3] and "data-note" not in p[3]]     # pages pagefind indexes
+
+
+def indexed(site: Path, last: search.LastIndex | None = None) -> search.Indexer:
+    """The site indexed as a build does (pages in path order, `last` given)."""
+    with search.Indexer(site, last) as index:
+        for page in sorted(site.rglob("*.html")):
+            index.page_written(page)
+        index.write()
+        index.finish()
+    return index
+
+
+def recorded(site: Path) -> dict[str, dict]:
+    """The site's files as its manifest records them (relative path -> sha256)."""
+    return {p.relative_to(site).as_posix(): {"sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+            for p in site.rglob("*") if p.is_file()}
+
+
+def changed(root: Path) -> Path:
+    """The marked pages with one edited, one gone and one new."""
+    pages = [MARKED[0], (MARKED[1][0], MARKED[1][1], MARKED[1][2] + " 公交线路调整", MARKED[1][3]),
+             ("dongtai/new.html", "新的一条", "医疗保障 医保报销", " data-pagefind-body")]
+    return write_site(root, pages + [p for p in PAGES if not p[3]])
+
+
+def test_pages_given_as_last_time_keep_their_records_and_the_index_is_as_if_fresh(tmp_path):
+    first = write_site(tmp_path / "first", MARKED)
+    known = indexed(first).fragments
+    last = search.LastIndex(first, recorded(first), known)
+    assert len(known) == len(MARKED)
+    again = indexed(changed(tmp_path / "again"), last)
+    fresh = indexed(changed(tmp_path / "fresh"))
+    assert list(again._reused) == [last.fragments[search.page_digest(MARKED[0][0], search.searched_part(
+        (first / MARKED[0][0]).read_bytes()))]]        # the one page given as last time
+    assert tree(again.site_dir / search.BUNDLE) == tree(fresh.site_dir / search.BUNDLE)
+    assert again.fragments == fresh.fragments and len(fresh.fragments) == 2 + 1
+
+
+@pytest.mark.parametrize("harm", ["tampered", "unrecorded", "missing", "outside", "bogus name"])
+def test_a_record_not_as_the_manifest_says_is_not_reused(tmp_path, harm):
+    first = write_site(tmp_path / "first", MARKED)
+    known = indexed(first).fragments
+    files = recorded(first)
+    kept = next(iter(known.values()))
+    rel = f"{search.BUNDLE}/fragment/{kept}.pf_fragment"
+    if harm == "tampered":          # another page's record under its name, the manifest unchanged
+        other = next(n for n in known.values() if n != kept)
+        (first / rel).write_bytes((first / f"{search.BUNDLE}/fragment/{other}.pf_fragment").read_bytes())
+    elif harm == "unrecorded":
+        del files[rel]
+    elif harm == "missing":
+        (first / rel).unlink()
+    else:                           # a name that leads out of the bundle, or is not pagefind's
+        (tmp_path / "outside.pf_fragment").write_bytes((first / rel).read_bytes())
+        name = "../../../outside" if harm == "outside" else "zh_x"
+        known = {d: (name if n == kept else n) for d, n in known.items()}
+    again = indexed(write_site(tmp_path / "again", MARKED), search.LastIndex(first, files, known))
+    fresh = indexed(write_site(tmp_path / "fresh", MARKED))
+    assert kept not in again._reused and len(again._reused) == len(MARKED) - 1
+    assert tree(again.site_dir / search.BUNDLE) == tree(fresh.site_dir / search.BUNDLE)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.sampled_from([None, 0, 1, 2]), st.lists(st.sampled_from(["keep", "a gone page's", "none"]),
+                                                  min_size=3, max_size=3), st.booleans())
+def test_whatever_the_last_build_named_the_index_is_the_fresh_one(tmp_path_factory, collided, what, edit):
+    """pagefind names a record by the first 7 hex digits of its hash and lengthens a name
+    that collides, in the order it is given pages: a name can change hands between two
+    builds. `collided`: the last build gave that page the name the next page has now (and
+    the next page a longer one), as a collision does; the reused name is found to belong
+    to another page and the index is written afresh. A name remembered for a page gone
+    since, or none, changes nothing: the index is the fresh one, with no record left over."""
+    tmp = tmp_path_factory.mktemp("names")
+    first = write_site(tmp / "first", [*MARKED, ("gone.html", "已删除", "旧的内容 撤回", " data-pagefind-body")])
+    known = indexed(first).fragments
+    digests = [search.page_digest(rel, search.searched_part((first / rel).read_bytes())) for rel, *_ in MARKED]
+    gone = next(n for d, n in known.items() if d not in digests)
+    folder = first / search.BUNDLE / "fragment"
+    involved = set()
+    if collided is not None:
+        i, j = collided, (collided + 1) % len(digests)
+        mine, theirs = folder / f"{known[digests[i]]}.pf_fragment", folder / f"{known[digests[j]]}.pf_fragment"
+        (folder / f"{theirs.stem}0.pf_fragment").write_bytes(theirs.read_bytes())
+        theirs.write_bytes(mine.read_bytes())
+        mine.unlink()
+        known[digests[i]], known[digests[j]] = theirs.stem, f"{theirs.stem}0"
+        involved = {i, j}
+    for i, how in enumerate(what):
+        if i in involved or how == "keep":
+            continue
+        if how == "a gone page's":
+            known[digests[i]] = gone
+        else:
+            del known[digests[i]]
+    pages = MARKED if not edit else [MARKED[0], MARKED[1], (*MARKED[2][:2], "改写 " + MARKED[2][2], MARKED[2][3])]
+    again = indexed(write_site(tmp / "again", pages), search.LastIndex(first, recorded(first), known))
+    fresh = indexed(write_site(tmp / "fresh", pages))
+    assert tree(again.site_dir / search.BUNDLE) == tree(fresh.site_dir / search.BUNDLE)
+    assert again.fragments == fresh.fragments
+    if collided is None and what == ["keep"] * 3:
+        assert len(again._reused) == len(MARKED) - edit
+
+
+def test_a_name_remembered_for_two_pages_is_not_reused(tmp_path):
+    """One build never gives two pages one name: such a memory is not the last build's."""
+    first = write_site(tmp_path / "first", MARKED)
+    known = indexed(first).fragments
+    d0, d1, d2 = known
+    known[d1] = known[d0]
+    last = search.LastIndex(first, recorded(first), known)
+    assert set(last.fragments) == {d2}
+
+
+def test_a_site_whose_pages_pagefind_does_not_all_index_remembers_no_names(tmp_path):
+    """attr.html is handed over and pagefind finds no body in it: the index's list of
+    pages no longer lines up with the pages given, so nothing is remembered."""
+    index = indexed(write_site(tmp_path / "site"))
+    assert index.fragments == {} and (tmp_path / "site" / search.BUNDLE / "fragment").is_dir()
+
+
+def test_remembered_names_are_kept_under_their_key_only(tmp_path):
+    path = tmp_path / "search" / "site.json"
+    names = {hashlib.sha256(b"a").digest(): "zh_0123abc"}
+    search.save_fragments(path, "env-1", names)
+    assert search.load_fragments(path, "env-1") == names
+    assert search.load_fragments(path, "env-2") == {}
+    for broken in (b"", b"{", b"[]", b'{"key": "env-1"}', b'{"key": "env-1", "fragments": {"zz": "x"}}'):
+        path.write_bytes(broken)
+        assert search.load_fragments(path, "env-1") == {}

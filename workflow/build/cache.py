@@ -10,6 +10,9 @@ web root, so nothing here is ever deployed or served by a site.
                         one of its targets no longer resolves)
     pagelinks/<site>.pickle  the ids and links of its pages, by their bytes: a page
                         built again as it was is not parsed again (build/pagelinks.py)
+    search/<site>.json  the name of each page's record in its search index, by what
+                        pagefind was given of it: records of pages given the same
+                        are not compressed and written again (build/search.py)
     decisions/<site>.pickle  the gate's decisions (workflow/gate/store.py)
     sites/<site>.pickle      what the build needs of a site's decisions as a whole,
                         and when that holds (workflow/build/summary.py)
@@ -138,6 +141,14 @@ class BuildCache:
 
     def adopt_pagelinks(self, sid: str, path: Path) -> None:
         _adopt(path, self.dir / "pagelinks" / f"{sid}.pickle")
+
+    def search_fragments(self, sid: str, key: str) -> dict[bytes, str]:
+        """The fragment of each page in the search index of a site's last build (same `key`)."""
+        from workflow.build.search import load_fragments
+        return load_fragments(self.dir / "search" / f"{sid}.json", key)
+
+    def adopt_search_fragments(self, sid: str, path: Path) -> None:
+        _adopt(path, self.dir / "search" / f"{sid}.json")
 
 
 def _adopt(path: Path, target: Path) -> None:

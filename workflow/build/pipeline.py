@@ -31,7 +31,7 @@ from workflow.build import summary as summaries
 from workflow.build.cache import BuildCache
 from workflow.build.pelican import run_pelican
 from workflow.build.sitesettings import settings_for
-from workflow.errors import BuildError, BuildLocked
+from workflow.errors import BuildError, BuildLocked, ManifestError
 from workflow.gate import stages, store, workers
 from workflow.gate.gate import Decision, Gate
 from workflow.gate.parallel import decide
@@ -164,6 +164,7 @@ def _build(group: Group, only, output: Path, mode: str, as_of, echo, jobs: int, 
         for sid in fresh:
             cache.adopt_deferred(sid, deferred_file(staging, sid))
             cache.adopt_pagelinks(sid, pagelinks_file(staging, sid))
+            cache.adopt_search_fragments(sid, fragments_file(staging, sid))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     cache.save_sites(entries)
@@ -240,6 +241,24 @@ def pagelinks_file(staging: Path, sid: str) -> Path:
     return staging / ".links" / f"{sid}.pages.pickle"
 
 
+def fragments_file(staging: Path, sid: str) -> Path:
+    return staging / ".links" / f"{sid}.search.json"
+
+
+def last_index(cache: BuildCache, site_id: str, env: str) -> search.LastIndex | None:
+    """What a site's last build (with the same environment) left for its search index:
+    its folder, its manifest's files and each page's fragment; None without them."""
+    known = cache.search_fragments(site_id, env)
+    if not known:
+        return None
+    output = cache.dir.parent
+    try:
+        files = manifest.read(manifest.path_for(output, site_id))["files"]
+    except ManifestError:
+        return None
+    return search.LastIndex(output / site_id, files, known)
+
+
 def build_sites(sites, run: Run, staging: Path, sums: dict, cache: BuildCache, info: dict, jobs: int,
                 echo, env: str) -> list[Built]:
     """`env`: what every page is made with (cache.environment): the pages' links read by
@@ -255,7 +274,8 @@ def build_sites(sites, run: Run, staging: Path, sums: dict, cache: BuildCache, i
         progress(f"content/{site_id}/")
         clock = StageClock()
         own = run.own(site_id)
-        with search.Indexer(staging / site_id) as index:     # fed page by page as Pelican writes
+        last = last_index(cache, site_id, env)
+        with search.Indexer(staging / site_id, last) as index:     # fed page by page as Pelican writes
             result = build_site(site, run, staging / site_id, own, jinja_cache=cache.dir / "jinja",
                                 written=index.page_written)
             clock.lap("pelican")
@@ -267,6 +287,7 @@ def build_sites(sites, run: Run, staging: Path, sums: dict, cache: BuildCache, i
             targets = linkgraph.targets(staging, group, deferred, mode)
             clock.lap("links")
             index.finish()
+        search.save_fragments(fragments_file(staging, site_id), env, index.fragments)
         clock.lap("search", children=True)
         manifest.write_manifest(staging / site_id, manifest.path_for(staging, site_id), site, own, info)
         clock.lap("manifest")

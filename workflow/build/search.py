@@ -20,10 +20,22 @@ pagefind numbers pages in the order they are added, so the order must not vary
 between builds of the same content: Pelican writes items newest first, and items
 of the same moment by slug (it sorts by slug before it sorts by date; a test
 builds under two hash seeds, since it reads the files from a set).
+
+A site rebuilt for one change gives pagefind most pages as it gave them last time.
+pagefind names each page's record (fragment/<name>.pf_fragment) by its content's
+hash and writes no such file that is already there, so the fragments of pages given
+exactly as last time are put in place first (`LastIndex`): compressing and writing
+them was a third of the index's writing. Each is taken only as the last build's
+manifest recorded it, and afterwards the index's own list must give every reused
+name to the page it was reused for (pagefind shortens names to 7 hex digits and
+lengthens one on a collision, so a name alone does not prove the content); when
+it does not, the index is written again from nothing.
 """
 from __future__ import annotations
 
 import base64
+import gzip
+import hashlib
 import json
 import os
 import re
@@ -32,8 +44,11 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections import deque
+from collections import Counter, deque
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import cbor2
 
 from workflow.errors import BuildError
 
@@ -42,6 +57,8 @@ MARKER = re.compile(rb"<[^<>]*\sdata-pagefind-body[\s=/>]")   # the attribute in
 CONFIG = {"force_language": "zh"}     # all our sites are Chinese: one zh index
 REGION = (b"<!--pagefind-->", b"<!--/pagefind-->")    # marked by the theme's article.html
 WARM_UP = "政府信息公开"                 # loads the Chinese dictionary while Pelican renders
+FRAGMENT = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]+)*_[0-9a-f]{7,64}")   # pagefind's name of a page's record
+DCD = b"pagefind_dcd"                    # what pagefind puts before each file's CBOR or JSON
 
 
 def executable() -> Path:
@@ -74,6 +91,62 @@ def searched_part(page: bytes) -> bytes:
     return b'<html lang="zh-CN"><body>' + page[start:end + len(REGION[1])] + b"</body></html>"
 
 
+def page_digest(rel: str, part: bytes) -> bytes:
+    """What pagefind is given of a page (its path and searched part): the same digest,
+    the same record."""
+    return hashlib.sha256(rel.encode() + b"\0" + part).digest()
+
+
+@dataclass
+class LastIndex:
+    """What a site's last build left for its next index: the site folder as built,
+    its manifest's files (relative path -> sha256 and size) and, by page digest, the
+    name of each page's fragment (from `Indexer.fragments`)."""
+    site: Path
+    files: dict[str, dict] = field(default_factory=dict)
+    fragments: dict[bytes, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # one build gives each page its own name: a name remembered twice is not to be believed
+        seen = Counter(self.fragments.values())
+        self.fragments = {d: n for d, n in self.fragments.items() if seen[n] == 1}
+
+    def fragment(self, digest: bytes) -> tuple[str, bytes] | None:
+        """The name and bytes of the last fragment of a page given the same, when its
+        file is as the manifest recorded it."""
+        name = self.fragments.get(digest)
+        if not isinstance(name, str) or not FRAGMENT.fullmatch(name):
+            return None
+        rel = f"{BUNDLE}/fragment/{name}.pf_fragment"
+        recorded = self.files.get(rel)
+        try:
+            data = (self.site / rel).read_bytes()
+        except OSError:
+            return None
+        if not isinstance(recorded, dict) or recorded.get("sha256") != hashlib.sha256(data).hexdigest():
+            return None
+        return name, data
+
+
+def save_fragments(path: Path, key: str, fragments: dict[bytes, str]) -> None:
+    """A site's fragment names by page digest, for its next build with the same `key`
+    (cache.environment: code, libraries, theme, settings)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"key": key, "fragments": {d.hex(): n for d, n in fragments.items()}}),
+                    encoding="utf-8")
+
+
+def load_fragments(path: Path, key: str) -> dict[bytes, str]:
+    """What save_fragments kept, when it was kept under `key`; else nothing."""
+    try:
+        data = json.loads(Path(path).read_bytes())
+        if data.get("key") != key:
+            return {}
+        return {bytes.fromhex(d): n for d, n in data["fragments"].items() if isinstance(n, str)}
+    except (OSError, ValueError, TypeError, AttributeError, KeyError):
+        return {}
+
+
 class Indexer:
     """One site's index, fed page by page (`page_written`) and written by `write` and
     `finish`. Use as a context manager: the pagefind process never outlives it.
@@ -82,8 +155,12 @@ class Indexer:
 
     patience = 600.0      # seconds without a sign from pagefind before the build gives up on it
 
-    def __init__(self, site_dir: Path):
+    def __init__(self, site_dir: Path, last: LastIndex | None = None):
         self.site_dir = Path(site_dir)
+        self._last = last
+        self._digests: list[bytes] = []         # of each page handed over, in order
+        self._reused: dict[str, bytes] = {}     # fragment put in place -> the page digest it is for
+        self.fragments: dict[bytes, str] = {}   # after finish(): page digest -> its fragment's name
         try:
             exe = executable()
         except (ImportError, FileNotFoundError) as exc:
@@ -192,17 +269,37 @@ class Indexer:
         rel = path.relative_to(self.site_dir).as_posix()
         if rel in self._pages:          # Pelican refuses to write a page twice; so do we
             raise self._failed(f"页面 {rel} 写了两次")
+        part = searched_part(data)
+        self._digests.append(page_digest(rel, part))
         self._pages[rel] = self._post({"type": "AddFile", "index_id": self._index, "file_path": rel,
-                                       "url": None, "file_contents": searched_part(data).decode("utf-8")})
+                                       "url": None, "file_contents": part.decode("utf-8")})
 
     def write(self) -> None:
         """Once every page is in: have pagefind build and write the index (the caller
         works on meanwhile). Called again with no page in, it only clears the bundle."""
         shutil.rmtree(self.site_dir / BUNDLE, ignore_errors=True)
         if self._pages:         # pagefind takes messages in order: after every page
-            self._writing = self._post({"type": "WriteFiles", "index_id": self._index,
-                                        "output_path": str(self.site_dir / BUNDLE)})
-            self._pump(flush=True)
+            self._reuse()
+            self._write_files()
+
+    def _write_files(self) -> None:
+        self._writing = self._post({"type": "WriteFiles", "index_id": self._index,
+                                    "output_path": str(self.site_dir / BUNDLE)})
+        self._pump(flush=True)
+
+    def _reuse(self) -> None:
+        """The last build's fragments of pages given as then, put where pagefind will
+        find them and not write them again."""
+        if not self._last or not self._last.fragments:
+            return
+        folder = self.site_dir / BUNDLE / "fragment"
+        for digest in self._digests:
+            found = self._last.fragment(digest)
+            if found is None or found[0] in self._reused:
+                continue
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{found[0]}.pf_fragment").write_bytes(found[1])
+            self._reused[found[0]] = digest
 
     def finish(self) -> int:
         """Wait for the index (none when no page opted in); the number of pages handed
@@ -215,7 +312,41 @@ class Indexer:
         for rel, message_id in self._pages.items():
             self._wait(message_id, f"页面 {rel}：")
         self._written()
+        names = self._names()
+        if self._reused and (names is None or any(name in self._reused and self._reused[name] != digest
+                                                  for name, digest in zip(names, self._digests))):
+            # a reused name now belongs to another page: write every file afresh
+            self._reused.clear()
+            shutil.rmtree(self.site_dir / BUNDLE, ignore_errors=True)
+            self._write_files()
+            self._wait(self._writing)
+            self._written()
+            names = self._names()
+        if names is not None:
+            for stale in set(self._reused) - set(names):
+                (self.site_dir / BUNDLE / "fragment" / f"{stale}.pf_fragment").unlink()
+            self.fragments = dict(zip(self._digests, names))
         return len(self._pages)
+
+    def _names(self) -> list[str] | None:
+        """The fragment name of each page handed over, in order, from the index's own
+        metadata (pagefind 1.5: CBOR, its pages second, each [name, words, ...]); None
+        when it does not read so, or lists another number of pages (pagefind found no
+        body in one)."""
+        bundle = self.site_dir / BUNDLE
+        try:
+            entry = json.loads((bundle / "pagefind-entry.json").read_bytes())
+            (language,) = entry["languages"].values()
+            raw = gzip.decompress((bundle / f"pagefind.{language['hash']}.pf_meta").read_bytes())
+            meta = cbor2.loads(raw[len(DCD):]) if raw.startswith(DCD) else None
+            names = [page[0] for page in meta[1]] if isinstance(meta, list) and len(meta) > 1 else None
+        except (OSError, ValueError, TypeError, KeyError, IndexError, EOFError, cbor2.CBORDecodeError):
+            return None
+        if names is None or len(names) != len(self._digests) or not all(
+                isinstance(n, str) and FRAGMENT.fullmatch(n) and (bundle / "fragment" / f"{n}.pf_fragment").is_file()
+                for n in names):
+            return None
+        return names
 
     def _written(self) -> None:
         """pagefind answers WriteFiles when the last write of each file is handed to a

@@ -66,7 +66,8 @@ def tree(folder: Path, skip: Collection[str] = ("__pycache__",),
 # Every library whose behaviour can change a finding or a page.
 LIBRARIES = ("pelican", "jinja2", "markupsafe", "cmarkgfm", "markdown", "pyyaml", "nh3", "lxml", "idna", "sshsig",
              "cryptography", "chinese-calendar", "pypinyin", "pagefind", "pagefind-bin-extended",
-             "beautifulsoup4", "feedgenerator", "python-dateutil", "holidays", "openpyxl", "linkchecker", "pillow")
+             "beautifulsoup4", "feedgenerator", "python-dateutil", "holidays", "openpyxl", "linkchecker", "pillow",
+             "cbor2")
 
 
 def library_versions() -> list[str]:
