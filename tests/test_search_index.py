@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import time
@@ -259,9 +260,9 @@ def indexed(site: Path, last: search.LastIndex | None = None) -> search.Indexer:
 
 
 def recorded(site: Path) -> dict[str, dict]:
-    """The site's files as its manifest records them (relative path -> sha256)."""
-    return {p.relative_to(site).as_posix(): {"sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
-            for p in site.rglob("*") if p.is_file()}
+    """The site's files as its manifest records them (relative path -> sha256 and size)."""
+    return {p.relative_to(site).as_posix(): {"sha256": hashlib.sha256(p.read_bytes()).hexdigest(),
+                                             "size": p.stat().st_size} for p in site.rglob("*") if p.is_file()}
 
 
 def changed(root: Path) -> Path:
@@ -284,7 +285,8 @@ def test_pages_given_as_last_time_keep_their_records_and_the_index_is_as_if_fres
     assert again.fragments == fresh.fragments and len(fresh.fragments) == 2 + 1
 
 
-@pytest.mark.parametrize("harm", ["tampered", "unrecorded", "missing", "outside", "bogus name"])
+@pytest.mark.parametrize("harm", ["tampered", "unrecorded", "missing", "outside", "bogus name", "fifo", "symlink",
+                                  "grown"])
 def test_a_record_not_as_the_manifest_says_is_not_reused(tmp_path, harm):
     first = write_site(tmp_path / "first", MARKED)
     known = indexed(first).fragments
@@ -298,6 +300,15 @@ def test_a_record_not_as_the_manifest_says_is_not_reused(tmp_path, harm):
         del files[rel]
     elif harm == "missing":
         (first / rel).unlink()
+    elif harm == "fifo":            # would hang a reader that opened it blocking
+        (first / rel).unlink()
+        os.mkfifo(first / rel)
+    elif harm == "symlink":         # to the same bytes: still not the file the build wrote
+        (first / rel).rename(tmp_path / "elsewhere")
+        (first / rel).symlink_to(tmp_path / "elsewhere")
+    elif harm == "grown":           # a huge file planted under the name is not read
+        with open(first / rel, "ab") as f:
+            f.truncate(1 << 33)
     else:                           # a name that leads out of the bundle, or is not pagefind's
         (tmp_path / "outside.pf_fragment").write_bytes((first / rel).read_bytes())
         name = "../../../outside" if harm == "outside" else "zh_x"

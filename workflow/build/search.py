@@ -51,6 +51,7 @@ from pathlib import Path
 import cbor2
 
 from workflow.errors import BuildError
+from workflow.model.files import read_regular
 
 BUNDLE = "pagefind"
 MARKER = re.compile(rb"<[^<>]*\sdata-pagefind-body[\s=/>]")   # the attribute in a tag, not the words
@@ -119,11 +120,11 @@ class LastIndex:
             return None
         rel = f"{BUNDLE}/fragment/{name}.pf_fragment"
         recorded = self.files.get(rel)
-        try:
-            data = (self.site / rel).read_bytes()
-        except OSError:
+        if not isinstance(recorded, dict) or not isinstance(recorded.get("size"), int):
             return None
-        if not isinstance(recorded, dict) or recorded.get("sha256") != hashlib.sha256(data).hexdigest():
+        # a regular file of the recorded size only: a FIFO put there must not hang the build
+        data = read_regular(self.site / rel, recorded["size"])
+        if data is None or recorded.get("sha256") != hashlib.sha256(data).hexdigest():
             return None
         return name, data
 

@@ -155,13 +155,15 @@ def stat_key(item: Item) -> tuple[tuple[object, ...], ...]:
     return tuple(out)
 
 
-def read_regular(path: Path) -> bytes | None:
-    """The bytes of a regular file, read without following a symlink; None otherwise."""
+def read_regular(path: Path, size: int | None = None) -> bytes | None:
+    """The bytes of a regular file, read without following a symlink; None otherwise,
+    or when it is not `size` bytes long (then it is not read at all)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
     with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode) or (size is not None and st.st_size != size):
             return None
         return f.read()
