@@ -195,6 +195,27 @@ def test_inputs_now_are_the_same_when_split_over_processes(demo, monkeypatch):
     assert summary.inputs_now(group, decisions_keys(group), History(demo), jobs=2) == alone
 
 
+def test_with_the_stat_in_other_processes_a_change_is_seen_and_equals_a_clean_build(demo, tmp_path, keys,
+                                                                                   monkeypatch):
+    """A large group's stat begins in other processes while the build reads its caches
+    and loads Pelican (summary.Scanning): the same sites are kept, the same bytes written."""
+    from workflow.build import pipeline
+
+    monkeypatch.setattr(summary, "SCAN_APART", 1)
+    loaded, load = [], pipeline.load_pelican
+    monkeypatch.setattr(pipeline, "load_pelican", lambda: (loaded.append(True), load()))
+    fast(demo, tmp_path / "fast")
+    again = fast(demo, tmp_path / "fast")
+    assert again.decided == [] and again.sites == [] and loaded
+    path = demo / EDITED
+    path.write_text(path.read_text(encoding="utf-8") + "\n补充一句。\n", encoding="utf-8")
+    reapprove(demo, path, keys)
+    changed = fast(demo, tmp_path / "fast")
+    assert decided_sites(changed) == {"portal"} and [r.site for r in changed.sites] == ["portal"]
+    serial(demo, tmp_path / "clean")
+    assert_same(tmp_path / "clean", tmp_path / "fast")
+
+
 def test_a_commit_changes_the_history_key_of_its_site_only(tmp_path):
     root = tmp_path / "repo"
     for sid in ("portal", "qingxiu"):

@@ -347,3 +347,51 @@ def test_check_and_cached_and_cold_builds_agree_under_random_changes(demo_copy, 
             agree(demo_copy, tmp_path, rng.choice(moments))
         except AssertionError as exc:
             raise AssertionError(f"seed {seed}, round {round_}: {exc}") from None
+
+
+def _children() -> set[int]:
+    path = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children")
+    return {int(p) for p in path.read_text().split()} if path.exists() else set()
+
+
+def test_tasks_started_at_once_give_their_results_in_order_and_leave_no_process():
+    from workflow.gate import workers
+
+    before = _children()
+    started = workers.Started([3, 1, 2], lambda n, _: (time.sleep(n / 20), n * 10)[1])
+    assert started.results() == [30, 10, 20]
+    assert _children() == before
+
+
+@pytest.mark.parametrize("how", ["dies", "raises"])
+def test_a_started_task_that_fails_is_reported_and_the_others_are_stopped(how):
+    from workflow.gate import workers
+
+    def work(task, progress):
+        if task == "bad":
+            progress("content/x/y/z.md")
+            if how == "dies":
+                os._exit(9)
+            raise ValueError("坏了")
+        time.sleep(60)
+
+    before = _children()
+    started = workers.Started(["bad", "slow"], work)
+    if how == "dies":
+        with pytest.raises(workers.WorkerDied) as died:
+            started.results()
+        assert died.value.task == "bad" and died.value.last == "content/x/y/z.md"
+    else:
+        with pytest.raises(ValueError, match="坏了"):
+            started.results()
+    assert _children() == before        # "slow" was not waited for: it was ended
+
+
+def test_tasks_started_and_no_longer_wanted_are_ended():
+    from workflow.gate import workers
+
+    before = _children()
+    started = workers.Started(["a", "b"], lambda t, _: time.sleep(60))
+    assert len(_children() - before) == 2
+    started.stop()
+    assert _children() == before

@@ -29,6 +29,7 @@ from workflow.build import linkgraph, manifest, search
 from workflow.build import shard as shards
 from workflow.build import summary as summaries
 from workflow.build.cache import BuildCache
+from workflow.build.pelican import load as load_pelican
 from workflow.build.pelican import run_pelican
 from workflow.build.sitesettings import settings_for
 from workflow.errors import BuildError, BuildLocked, ManifestError
@@ -108,9 +109,17 @@ def _build(group: Group, only, output: Path, mode: str, as_of, echo, jobs: int, 
     run = Run(group, as_of, mode, gate, **({"before_fork": before_fork} if before_fork else {}))
     # Sites whose decisions hold as remembered are not read (workflow/build/summary.py);
     # a review preview and a shard decide every item (from the index, for a shard).
-    now = summaries.inputs_now(group, keys, gate.checker.history, jobs, run.before_fork)
-    kept = {} if taken or mode == "review" or not incremental else \
-        {sid: s for sid, s in cache.summaries(group.sites).items() if s.holds(now[sid], as_of, group.root)}
+    # A large group's files are stat'ed in other processes while this one reads the
+    # summaries and loads Pelican (nearly always needed: a change rebuilds its site).
+    scanning = summaries.Scanning(summaries.site_dirs(group), jobs, run.before_fork)
+    try:
+        last_sums = {} if taken or mode == "review" or not incremental else cache.summaries(group.sites)
+        if scanning.forked:
+            load_pelican()
+        now = summaries.inputs_now(group, keys, gate.checker.history, scanning=scanning)
+    finally:
+        scanning.stop()
+    kept = {sid: s for sid, s in last_sums.items() if s.holds(now[sid], as_of, group.root)}
     folders = summaries.folders(group)
     todo = [f for f in folders if f not in kept]
     try:
@@ -298,6 +307,7 @@ def build_sites(sites, run: Run, staging: Path, sums: dict, cache: BuildCache, i
     results: list[Built] = []
     if jobs > 1 and len(order) > 1:
         # A fresh process per site: memory stays that of one site (it grew site by site).
+        load_pelican()
         try:
             workers.run([s.id for s in order], one, min(jobs, len(order)),
                         lambda built: results.append(_done(built, group, echo)), before_fork=run.before_fork)

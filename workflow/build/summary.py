@@ -139,32 +139,55 @@ def folders(group) -> list[str]:
 SCAN_APART = 40         # from this many sites on, the stat of their files is split over `jobs` processes
 
 
+class Scanning:
+    """`scan` of each folder, begun now and taken with `result()`. A large group's is
+    split over `jobs` forked processes (the stat of 100,000 files took 0.56 s of one
+    core: most of what a change costs beyond its site), begun as soon as the group is
+    loaded, so that this process reads its caches and loads Pelican meanwhile; a small
+    group's is done here, when asked. `stop()` ends the processes when the result is
+    no longer wanted."""
+
+    def __init__(self, folders: list[Path], jobs: int = 1, before_fork: Callable[[], None] = lambda: None):
+        from workflow.gate import workers
+
+        self.folders = list(folders)
+        self._started = workers.Started([self.folders[k::jobs] for k in range(jobs)], _scan_share, before_fork) \
+            if jobs >= 2 and len(self.folders) >= SCAN_APART else None
+
+    @property
+    def forked(self) -> bool:
+        return self._started is not None
+
+    def result(self) -> dict[Path, str]:
+        if self._started is None:
+            return {f: scan(f) for f in self.folders}
+        return {f: digest for share in self._started.results() for f, digest in share}
+
+    def stop(self) -> None:
+        if self._started is not None:
+            self._started.stop()
+
+
+def _scan_share(share: list[Path], _) -> list[tuple[Path, str]]:
+    return [(f, scan(f)) for f in share]
+
+
+def site_dirs(group) -> list[Path]:
+    return [site.dir for site in group.sites.values()]
+
+
 def inputs_now(group, keys: dict[str, str], history, jobs: int = 1,
-               before_fork: Callable[[], None] = lambda: None) -> dict[str, Inputs]:
-    """What each site's decisions rest on, now (read: the stat of its files, not their bytes)."""
+               before_fork: Callable[[], None] = lambda: None, scanning: Scanning | None = None) -> dict[str, Inputs]:
+    """What each site's decisions rest on, now (read: the stat of its files, not their
+    bytes); `scanning`: the stat begun earlier (`Scanning(site_dirs(group), ...)`)."""
     commits = history.site_keys()
-    scans = scan_all([site.dir for site in group.sites.values()], jobs, before_fork)
+    scans = (scanning or Scanning(site_dirs(group), jobs, before_fork)).result()
     return {sid: Inputs(keys[sid], scans[site.dir], commits.get(sid, "")) for sid, site in group.sites.items()}
 
 
 def scan_all(folders: list[Path], jobs: int = 1, before_fork: Callable[[], None] = lambda: None) -> dict[Path, str]:
-    """`scan` of each folder; a large group's in `jobs` forked processes (the stat of
-    100,000 files took 0.56 s of one core: most of what a change costs beyond its site)."""
-    if jobs < 2 or len(folders) < SCAN_APART:
-        return {f: scan(f) for f in folders}
-    from workflow.gate import workers
-
-    found: dict[Path, str] = {}
-    shares = [folders[k::jobs] for k in range(jobs)]
-
-    def work(share: list[Path], _) -> list[tuple[Path, str]]:
-        return [(f, scan(f)) for f in share]
-
-    def take(result: list[tuple[Path, str]]) -> None:
-        found.update(result)
-
-    workers.run(shares, work, jobs, take, before_fork)
-    return found
+    """`scan` of each folder (in `jobs` processes from SCAN_APART folders on)."""
+    return Scanning(folders, jobs, before_fork).result()
 
 
 def summarize_all(group, folders_: list[str], decisions: list[Decision], now: dict[str, Inputs], run,

@@ -5,7 +5,9 @@ killer, a crash in a C library): here every task has its own process and pipe,
 notes which file it is on in a slot of shared memory (read only if it dies: no
 message per file), and a process that ends without a result raises WorkerDied
 naming the task and that file. The gate (deciding many items) and
-the build (a site per process) both run through `run`.
+the build (a site per process) both run through `run`; `Started` forks tasks at
+once and takes their results later, while this process works on (the stat of a
+large group's files).
 """
 from __future__ import annotations
 
@@ -48,42 +50,80 @@ def run(tasks: list[_Task], work: Callable[[_Task, Progress], _Result], jobs: in
     Raises WorkerDied, or the worker's own exception; the other workers are stopped."""
     ctx = multiprocessing.get_context("fork")
     pending = list(tasks)
-    # messages are pickled ("result" | "error", value) pairs
     running: dict[Connection[Any, Any], _Running[_Task]] = {}
     try:
         while pending or running:
             while pending and len(running) < jobs:
-                task = pending.pop(0)
-                parent, child = ctx.Pipe(duplex=False)
-                # Before every fork, not once: what arrived from earlier workers (a large
-                # group's decisions) is frozen too, so no child's collector walks it.
-                slot = ctx.RawArray("c", SLOT)
-                before_fork()
-                proc = ctx.Process(target=_child, args=(work, task, child, slot), daemon=True)
-                proc.start()
-                child.close()
-                running[parent] = _Running(proc, task, slot)
+                conn, worker = _fork(ctx, work, pending.pop(0), before_fork)
+                running[conn] = worker
             for ready in multiprocessing.connection.wait(list(running)):
                 conn = cast("Connection[Any, Any]", ready)     # wait() hands back what it was given
-                worker = running[conn]
-                try:
-                    kind, value = conn.recv()
-                except (EOFError, OSError):
-                    worker.proc.join()
-                    del running[conn]
-                    conn.close()
-                    raise WorkerDied(worker.task, worker.last, worker.proc.exitcode) from None
-                worker.proc.join()
-                del running[conn]
-                conn.close()
-                if kind == "error":
-                    raise value
-                on_result(value)
+                on_result(_receive(conn, running.pop(conn)))
     finally:
         for conn, left in running.items():
             left.proc.kill()
             left.proc.join()
             conn.close()
+
+
+class Started(Generic[_Task, _Result]):
+    """Every task forked at once, each in its own process, while this process works on:
+    `results()` waits for them (in the order of the tasks); `stop()` ends any still
+    running (call it when the results are no longer wanted)."""
+
+    def __init__(self, tasks: list[_Task], work: Callable[[_Task, Progress], _Result],
+                 before_fork: Callable[[], None] = lambda: None):
+        ctx = multiprocessing.get_context("fork")
+        self._running: list[tuple[Connection[Any, Any], _Running[_Task]]] = []
+        try:
+            for task in tasks:
+                self._running.append(_fork(ctx, work, task, before_fork))
+        except BaseException:
+            self.stop()
+            raise
+
+    def results(self) -> list[_Result]:
+        try:
+            return [_receive(conn, worker) for conn, worker in self._running]
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        for conn, worker in self._running:
+            if worker.proc.is_alive():
+                worker.proc.kill()
+            worker.proc.join()
+            conn.close()
+        self._running = []
+
+
+def _fork(ctx: Any, work: Callable[[_Task, Progress], object], task: _Task,
+          before_fork: Callable[[], None]) -> tuple[Connection[Any, Any], _Running[_Task]]:
+    """`work(task, progress)` in a fresh forked process; its result comes down the pipe."""
+    parent, child = ctx.Pipe(duplex=False)
+    slot = ctx.RawArray("c", SLOT)
+    # Before every fork, not once: what arrived from earlier workers (a large
+    # group's decisions) is frozen too, so no child's collector walks it.
+    before_fork()
+    proc = ctx.Process(target=_child, args=(work, task, child, slot), daemon=True)
+    proc.start()
+    child.close()
+    return parent, _Running(proc, task, slot)
+
+
+def _receive(conn: Connection[Any, Any], worker: _Running[_Task]) -> Any:
+    """A worker's result: its exception raised again here, WorkerDied when it ended without one."""
+    try:
+        kind, value = conn.recv()
+    except (EOFError, OSError):
+        worker.proc.join()
+        conn.close()
+        raise WorkerDied(worker.task, worker.last, worker.proc.exitcode) from None
+    worker.proc.join()
+    conn.close()
+    if kind == "error":
+        raise value
+    return value
 
 
 def _child(work: Callable[[_Task, Progress], object], task: _Task, conn: Connection[Any, Any], slot: Any) -> None:
