@@ -2,6 +2,7 @@
 These tests fail loudly, and by name, when a Pelican upgrade moves one of them: each
 checks the Pelican part itself, on a real Pelican run where it needs one."""
 import contextlib
+import datetime
 import inspect
 import weakref
 import xml.etree.ElementTree as ET
@@ -112,6 +113,40 @@ def test_the_columns_a_site_lists_are_the_generators_categories(site):
     empty = glue.new_category("kong", generator.settings)
     glue.set_categories(generator, [*generator.categories, (empty, [])])
     assert generator.context["categories"][-1][0].save_as == "category/kong.html"
+
+
+def test_each_page_keeps_the_url_pelican_works_out_and_its_own_save_as(site):
+    generator, out = site
+    for article in generator.articles:
+        assert article.override_url == article._expand_settings("url")    # what Pelican would say now
+        assert article.url == article.override_url
+        assert not hasattr(article, "override_save_as"), "a kept save_as would let a page overwrite another"
+        assert (out / article.url).is_file()
+    assert glue.fix_urls not in [r() if isinstance(r, weakref.ref) else r
+                                 for r in signals.all_generators_finalized.receivers.values()]
+
+
+def test_a_url_the_item_sets_itself_is_not_replaced(tmp_path):
+    from pelican.contents import Article
+
+    own = Article("正文", metadata={"title": "t", "url": "own/place.html", "date": datetime.datetime(2026, 11, 1)},
+                  settings={**_settings(tmp_path), "ARTICLE_URL": "{slug}.html"})
+    plain = Article("正文", metadata={"title": "t", "slug": "s", "date": datetime.datetime(2026, 11, 1)},
+                    settings={**_settings(tmp_path), "ARTICLE_URL": "{slug}.html"})
+
+    class Generator:
+        articles = [own, plain]
+
+    glue.fix_urls([Generator()])
+    assert (own.url, plain.url) == ("own/place.html", "s.html")
+    plain.slug = "changed"                     # after the generators finish, nothing moves a page
+    assert plain.url == "s.html"
+
+
+def _settings(tmp_path):
+    from pelican.settings import DEFAULT_CONFIG
+
+    return {**DEFAULT_CONFIG, "PATH": str(tmp_path)}
 
 
 def test_pages_through_the_writer_paginate_replace_and_refuse_to_overwrite(site):

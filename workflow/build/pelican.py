@@ -146,6 +146,23 @@ def load() -> None:
     from workflow.build import themefilters  # noqa: F401
 
 
+PAGE_LISTS = ("pages", "translations", "hidden_pages", "hidden_translations",
+              "draft_pages", "draft_translations")
+
+
+def fix_urls(generators) -> None:
+    """Pelican works out a page's url from its metadata on every read (copying the
+    metadata, two abspaths and a relpath: 7 % of rendering an item page, read a dozen
+    times a page by lists, links and the sitemap). Nothing it reads changes once every
+    generator has its context, so each page keeps the url it has then, as Pelican's own
+    `override_url` (never `override_save_as`: that would let a page overwrite another)."""
+    for generator in generators:
+        for name in ARTICLE_LISTS + PAGE_LISTS:
+            for content in getattr(generator, name, ()):
+                if not hasattr(content, "override_url"):
+                    content.override_url = content.url
+
+
 def run_pelican(settings: dict, site_id: str, jinja_cache: Path | None = None, written=None) -> None:
     """Pelican over one site's settings. Its errors (logged, not raised) fail the build;
     its own summary line is silenced (`pelican.log.console`, not a documented setting:
@@ -169,6 +186,7 @@ def run_pelican(settings: dict, site_id: str, jinja_cache: Path | None = None, w
 
     if written:
         signals.content_written.connect(receiver)
+    signals.all_generators_finalized.connect(fix_urls)
     try:
         Pelican(settings).run()
     except BuildError:
@@ -178,6 +196,7 @@ def run_pelican(settings: dict, site_id: str, jinja_cache: Path | None = None, w
     finally:
         if written:
             signals.content_written.disconnect(receiver)
+        signals.all_generators_finalized.disconnect(fix_urls)
         log.removeHandler(errors)
         console.quiet = False
     if errors.records:
